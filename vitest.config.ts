@@ -1,0 +1,32 @@
+import { defineConfig } from "vitest/config";
+import react from "@vitejs/plugin-react";
+import { fileURLToPath } from "node:url";
+
+// Two Vitest projects: the browser app (jsdom) and the Node tooling in dev/ and scripts/
+// (gateway, emulator, stack). Deno tests under supabase/functions, cli/ and tests/ run with `deno test`.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [react()],
+        resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
+        test: {
+          name: "app",
+          environment: "jsdom",
+          include: ["src/**/*.test.{ts,tsx}"],
+          setupFiles: ["src/test/setup.ts"],
+        },
+      },
+      {
+        test: {
+          name: "tooling",
+          environment: "node",
+          include: ["dev/**/*.test.ts", "scripts/**/*.test.ts", "bench/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
