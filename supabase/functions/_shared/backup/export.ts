@@ -1,0 +1,189 @@
+/**
+ * Exports the database as a format v1 document (DESIGN section 6), streamed.
+ *
+ * Everything is read in one `repeatable read, read only` transaction, so all tables come from one
+ * snapshot. Postgres renders each row as JSON (`row_to_json`) and COPY streams it out; this module only
+ * frames the bytes (see copy-rows.ts), so no row is ever parsed here and memory stays bounded by a few
+ * chunks whatever the table sizes.
+ *
+ * Why row_to_json and not to_jsonb: it is faster (about 75 against 55 MB/s), keeps the columns in table
+ * order, and embeds `json` columns verbatim (to_jsonb would rewrite them: duplicate keys, whitespace),
+ * so a restore gives back exactly the stored text.
+ */
+import type { Queryable, Sql } from "./db.ts";
+import type { ExcludedTable } from "./config.ts";
+import { type Catalog, type CatalogTable, readCatalog } from "./catalog.ts";
+import { ChunkBuffer, CopyRowFramer } from "./copy-rows.ts";
+import { FORMAT_NAME, FORMAT_VERSION, type TableMeta } from "./file-format.ts";
+
+export interface TableCount {
+  schema: string;
+  name: string;
+  rows: number;
+}
+
+export interface ExportSummary {
+  createdAt: string;
+  tables: TableCount[];
+  rowCount: number;
+  tableCount: number;
+  notExported: Catalog["notExported"];
+}
+
+export interface ExportOptions {
+  schemas: string[];
+  exclude: ExcludedTable[];
+  /** Called after each table with the running totals (for progress lines and heartbeats). */
+  onTable?: (table: TableCount, done: number, total: number) => void;
+  /** Size of the chunks handed to the consumer. */
+  chunkSize?: number;
+}
+
+export interface ExportHandle {
+  stream: ReadableStream<Uint8Array>;
+  /** Resolves once the whole document was written and the transaction ended; rejects on any error. */
+  summary: Promise<ExportSummary>;
+}
+
+/** Session settings that make every value's JSON text unambiguous and restorable. */
+const SNAPSHOT_SETTINGS = [
+  // Non-catalog types come out schema-qualified from format_type(), e.g. "public.mood".
+  "set local search_path = ''",
+  "set local timezone = 'UTC'",
+  // ISO 8601 intervals parse the same whatever IntervalStyle the restoring session uses.
+  "set local intervalstyle = 'iso_8601'",
+  "set local bytea_output = 'hex'",
+  "set local extra_float_digits = 3",
+];
+
+/**
+ * Builds the COPY statement for one table. The text is assembled by Postgres' format() so every
+ * identifier goes through %I and every literal through %L.
+ */
+async function copyStatement(tx: Queryable, table: CatalogTable): Promise<string> {
+  const jsonColumns = table.columns
+    .filter((c) => table.jsonColumns.includes(c.name))
+    .map((c) => ({ name: c.name, fn: c.type === "jsonb" ? "jsonb_typeof" : "json_typeof" }));
+  const [{ statement }] = await tx<Array<{ statement: string }>>`
+    with cols as (
+      select c->>'name' as name, c->>'fn' as fn, ord
+      from json_array_elements(${JSON.stringify(jsonColumns)}::text::json) with ordinality as e(c, ord)
+    ),
+    rel as (
+      select case when ${table.kind} = 'table' then 'only ' else '' end || format('%I.%I', ${table.schema}::text, ${table.name}::text) as source
+    )
+    select format(
+      'copy (%s) to stdout with (format csv, quote e''\\x01'', delimiter e''\\x02'')',
+      case when not exists (select 1 from cols)
+        then format('select row_to_json(t) from %s t', (select source from rel))
+        else format(
+          'select case when x.m is null then x.r else left(x.r, -1) || %L || array_to_json(x.m)::text || ''}'' end '
+          'from (select row_to_json(t)::text as r, '
+          'nullif(array_remove(array[%s]::text[], null), ''{}'') as m from %s t) x',
+          ',' || to_json(${table.json_null_key ?? ""}::text)::text || ':',
+          (select string_agg(format('case when %s(t.%I) = ''null'' then %L end', fn, name, name), ', ' order by ord) from cols),
+          (select source from rel))
+      end) as statement`;
+  return statement;
+}
+
+function tableHeader(table: CatalogTable): string {
+  const meta: TableMeta = {
+    schema: table.schema,
+    name: table.name,
+    kind: table.kind,
+    columns: table.columns,
+    primary_key: table.primary_key,
+    references: table.references,
+  };
+  if (table.json_null_key) meta.json_null_key = table.json_null_key;
+  const json = JSON.stringify(meta);
+  // Reopen the object to append the rows: {"schema":…,"references":[…],"rows":[
+  return `${json.slice(0, -1)},"rows":[`;
+}
+
+export function exportBackup(sql: Sql, options: ExportOptions): ExportHandle {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>(
+    undefined,
+    { highWaterMark: 2 },
+    { highWaterMark: 2 },
+  );
+  const writer = writable.getWriter();
+  const buffer = new ChunkBuffer(options.chunkSize ?? 64 * 1024);
+
+  const flush = async (force = false) => {
+    if (!force && !buffer.full) return;
+    const chunk = buffer.take();
+    if (chunk) await writer.write(chunk);
+  };
+
+  const work = async (): Promise<ExportSummary> => {
+    let summary: ExportSummary | undefined;
+    await sql.begin("isolation level repeatable read read only", async (tx) => {
+      for (const setting of SNAPSHOT_SETTINGS) await tx.unsafe(setting);
+      const [{ now }] = await tx<Array<{ now: string }>>`
+        select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`;
+      const catalog = await readCatalog(tx, { schemas: options.schemas, exclude: options.exclude });
+
+      const header = {
+        format: FORMAT_NAME,
+        version: FORMAT_VERSION,
+        created_at: now,
+        source: {
+          postgres_version: catalog.postgresVersion,
+          schemas: options.schemas,
+          not_exported: catalog.notExported,
+          excluded_tables: catalog.excluded,
+        },
+      };
+      const headerJson = JSON.stringify(header);
+      buffer.pushText(`${headerJson.slice(0, -1)},"tables":[`);
+
+      const counts: TableCount[] = [];
+      for (const [index, table] of catalog.tables.entries()) {
+        buffer.pushText(`${index === 0 ? "\n" : ",\n"}${tableHeader(table)}`);
+        const framer = new CopyRowFramer(buffer);
+        const statement = await copyStatement(tx, table);
+        const rows = await tx.unsafe(statement).readable();
+        for await (const chunk of rows) {
+          framer.push(chunk as Uint8Array);
+          await flush();
+        }
+        if (!framer.balanced) {
+          throw new Error(
+            `Cannot export table "${table.schema}.${table.name}": COPY output ended inside a quoted row`,
+          );
+        }
+        buffer.pushText(`${framer.rows ? "\n" : ""}],"row_count":${framer.rows}}`);
+        const count = { schema: table.schema, name: table.name, rows: framer.rows };
+        counts.push(count);
+        options.onTable?.(count, index + 1, catalog.tables.length);
+        await flush();
+      }
+
+      buffer.pushText(
+        `${catalog.tables.length ? "\n" : ""}],"sequences":${
+          JSON.stringify(catalog.sequences)
+        },"complete":true}\n`,
+      );
+      await flush(true);
+      summary = {
+        createdAt: now,
+        tables: counts,
+        rowCount: counts.reduce((s, t) => s + t.rows, 0),
+        tableCount: counts.length,
+        notExported: catalog.notExported,
+      };
+    });
+    await writer.close();
+    return summary!;
+  };
+
+  const summary = work().catch(async (error) => {
+    await writer.abort(error).catch(() => {});
+    throw error;
+  });
+  // The consumer may only look at the stream; the error reaches it there too.
+  summary.catch(() => {});
+  return { stream: readable, summary };
+}
