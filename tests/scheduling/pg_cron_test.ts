@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { setSchedule } from "../../supabase/functions/_shared/backup/schedule.ts";
-import { applyFiles, connect, projectSetupFiles, serverUrl, type Sql } from "./support/database.ts";
+import { applyFiles, databaseUrl, projectSetupFiles, serverUrl, type Sql } from "./support/database.ts";
 import {
   assertClientsLockedOut,
   autoBackupJobs,
@@ -55,7 +55,7 @@ async function lockAndReset(sql: Sql): Promise<void> {
 Deno.test("scheduling on the real pg_cron", async (t) => {
   const database = await cronDatabase();
   // One connection, so the advisory lock lasts the whole test.
-  const sql = postgres(serverUrl.replace(/\/[^/]*$/, `/${database}`), { max: 1, onnotice: () => {} });
+  const sql = postgres(databaseUrl(database), { max: 1, onnotice: () => {} });
   try {
     await lockAndReset(sql);
     await applyFiles(sql, await projectSetupFiles());
