@@ -15,6 +15,12 @@ export default defineConfig({
           environment: "jsdom",
           include: ["src/**/*.test.{ts,tsx}"],
           setupFiles: ["src/test/setup.ts"],
+          // The real supabase-js client runs in the tests against a fake backend (src/test/fake-backend.ts).
+          env: {
+            VITE_SUPABASE_URL: "http://supabase.test",
+            VITE_SUPABASE_PUBLISHABLE_KEY: "test-publishable-key",
+            TZ: "Europe/Paris",
+          },
         },
       },
       {

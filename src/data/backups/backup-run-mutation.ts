@@ -1,0 +1,32 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { toast } from "sonner";
+import { useI18n } from "@/lib/i18n/i18n-context";
+import { BackupFunctionError, invokeAutoBackup } from "./auto-backup-function";
+import { invalidateBackupRuns } from "./invalidate-runs";
+import type { BackupRunStarted } from "./types";
+
+export function startBackupRun(): Promise<BackupRunStarted> {
+  return invokeAutoBackup<BackupRunStarted>({ action: "run" });
+}
+
+/** "Backup now": starts a run, refreshes the card and history, then says what happened. */
+export function useBackupRunMutation() {
+  const queryClient = useQueryClient();
+  const { t } = useI18n();
+  return useMutation<BackupRunStarted, BackupFunctionError>({
+    mutationFn: startBackupRun,
+    onSuccess: async () => {
+      await invalidateBackupRuns(queryClient);
+      toast.success(t("toast.backupStarted"), { description: t("toast.backupStartedDescription") });
+    },
+    onError: async (error) => {
+      if (error.alreadyRunning) {
+        // Show the run that is in progress, so the page starts following it.
+        await invalidateBackupRuns(queryClient);
+        toast.warning(t("toast.alreadyRunning"), { description: t("toast.alreadyRunningDescription") });
+        return;
+      }
+      toast.error(t("toast.backupFailed"), { description: error.message });
+    },
+  });
+}

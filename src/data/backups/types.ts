@@ -1,0 +1,55 @@
+import type { Tables } from "@/integrations/supabase/types";
+
+/** One row of public.backup_runs (DESIGN section 5). */
+export type BackupRun = Tables<"backup_runs">;
+
+export type BackupRunStatus = BackupRun["status"];
+export type DestinationStatus = BackupRun["storage_status"];
+
+/** One entry of backup_runs.tables. */
+export interface BackupRunTable {
+  schema: string;
+  name: string;
+  rows: number;
+}
+
+/** `status` action of the auto-backup function. */
+export interface BackupStatus {
+  configured: {
+    azure: boolean;
+    destination: boolean;
+    alert_webhook: boolean;
+    alert_email: boolean;
+    cron_secret: boolean;
+  };
+  destination: { kind: "link" | "ids" | null; folder_name: string | null };
+  onedrive_enabled: boolean;
+  compression: "gzip" | "none";
+  retention_count: number;
+  schemas: string[];
+  schedule: BackupSchedule;
+}
+
+export interface BackupSchedule {
+  /** 5-field cron expression in UTC, or null when nothing is scheduled. */
+  cron: string | null;
+  next_run_at: string | null;
+  timezone: "UTC";
+}
+
+/** `run` action: 202 body. */
+export interface BackupRunStarted {
+  run_id: string;
+  status: "running";
+}
+
+/** `test` action: one configuration or connectivity check. */
+export interface BackupCheck {
+  name: string;
+  ok: boolean;
+  message: string;
+}
+
+export interface BackupTestResult {
+  checks: BackupCheck[];
+}
