@@ -10,7 +10,14 @@ import {
   setSchedule,
 } from "../../supabase/functions/_shared/backup/schedule.ts";
 import { ScheduleError } from "../../supabase/functions/_shared/backup/schedule-error.ts";
-import { applyFiles, connect, projectSetupFiles, withThrowawayDatabase } from "./support/database.ts";
+import postgres from "postgres";
+import {
+  applyFiles,
+  connect,
+  databaseUrl,
+  projectSetupFiles,
+  withThrowawayDatabase,
+} from "./support/database.ts";
 import { assertClientsLockedOut, runScheduleScenario } from "./support/schedule-scenario.ts";
 
 const migration = "supabase/migrations/20261124000010_enable_scheduling.sql";
@@ -62,6 +69,39 @@ Deno.test("scheduling on the local stand-ins", async (t) => {
         assert.equal(again, id);
         assert.equal(await sql`select 1 from cron.job where jobname = 'plain job'`.then((r) => r.length), 1);
         await sql`select cron.unschedule('plain job')`;
+      });
+
+      await t.step("two admins saving at once make one secret and one job", async () => {
+        await sql`delete from vault.secrets where name like 'auto\_backup\_%'`;
+        // Hold both saves at their first Vault read, so they really overlap, then let them go.
+        const blocker = postgres(databaseUrl(database), { max: 1, onnotice: () => {} });
+        const other = connect(database);
+        try {
+          await blocker`begin`;
+          await blocker`lock table vault.secrets in access exclusive mode`;
+          const saves = [
+            setSchedule(sql, { cron: "0 2 29 2 *", projectUrl: "https://project-ref.supabase.co" }),
+            setSchedule(other, { cron: "0 4 29 2 *", projectUrl: "https://project-ref.supabase.co" }),
+          ];
+          for (;;) {
+            const [{ waiting }] = await blocker<{ waiting: number }[]>`
+              select count(*)::int as waiting from pg_locks
+              where not granted and database = (select oid from pg_database where datname = current_database())`;
+            if (waiting >= 2) break;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          await blocker`commit`;
+          const results = await Promise.all(saves);
+          assert.deepEqual(results.map((r) => r.cron).sort(), ["0 2 29 2 *", "0 4 29 2 *"]);
+        } finally {
+          await blocker.end();
+          await other.end();
+        }
+        const [{ secrets, jobs }] = await sql<{ secrets: number; jobs: number }[]>`
+          select (select count(*)::int from vault.secrets where name = 'auto_backup_cron_secret') as secrets,
+            (select count(*)::int from cron.job where jobname = 'auto-backup') as jobs`;
+        assert.deepEqual({ secrets, jobs }, { secrets: 1, jobs: 1 });
+        await setSchedule(sql, { cron: null, projectUrl: "https://project-ref.supabase.co" });
       });
 
       await t.step("applying the stand-ins again changes nothing", async () => {
