@@ -42,8 +42,7 @@ export function invalidNameReason(name: string): string | null {
   if (RESERVED_NAMES.has(name.toLowerCase())) return `"${name}" is a reserved name`;
   if (name.startsWith("~$")) return 'names cannot start with "~$"';
   if (name.includes("_vti_")) return 'names cannot contain "_vti_"';
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f]/.test(name)) return "names cannot contain control characters";
+  if ([...name].some((c) => c.charCodeAt(0) < 0x20)) return "names cannot contain control characters";
   return null;
 }
 

@@ -18,7 +18,7 @@ function readConfig(value: string | undefined): FileConfig {
   try {
     return JSON.parse(text) as FileConfig;
   } catch (error) {
-    throw new Error(`Cannot read the emulator config: ${(error as Error).message}`);
+    throw new Error(`Cannot read the emulator config: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -169,6 +169,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
     await close();
     throw new Error(
       `Cannot start the Graph emulator's upload host on ${uploadHost}: ${(error as Error).message}`,
+      { cause: error },
     );
   }
   const mainPort = main.port;

@@ -1,0 +1,65 @@
+/** Folder listing (paged through `@odata.nextLink`), item lookup by name, and deletion. */
+import type { GraphFolder } from "./client.ts";
+import type { DriveItemJson } from "./destination.ts";
+import type { GraphHttp } from "./graph-http.ts";
+
+export interface ChildItem {
+  id: string;
+  name: string;
+  size: number;
+  createdDateTime: string;
+  isFile: boolean;
+}
+
+export async function* listChildren(http: GraphHttp, folder: GraphFolder): AsyncIterable<ChildItem> {
+  let next: string | undefined = `/v1.0/drives/${encodeURIComponent(folder.driveId)}/items/${
+    encodeURIComponent(folder.folderId)
+  }/children?$top=200&$select=id,name,size,createdDateTime,file,folder`;
+  while (next) {
+    const response: { body?: { value?: DriveItemJson[]; "@odata.nextLink"?: string } } = await http.send({
+      method: "GET",
+      path: next,
+      operation: `list OneDrive folder "${folder.name}"`,
+    });
+    for (const item of response.body?.value ?? []) {
+      if (!item.id || item.name === undefined) continue;
+      yield {
+        id: item.id,
+        name: item.name,
+        size: item.size ?? 0,
+        createdDateTime: item.createdDateTime ?? "",
+        isFile: Boolean(item.file),
+      };
+    }
+    next = response.body?.["@odata.nextLink"];
+  }
+}
+
+/** Deletes an item; an item that is already gone counts as deleted. */
+export async function deleteItem(http: GraphHttp, driveId: string, itemId: string): Promise<void> {
+  await http.send({
+    method: "DELETE",
+    path: `/v1.0/drives/${encodeURIComponent(driveId)}/items/${encodeURIComponent(itemId)}`,
+    accept: [404],
+    operation: `delete OneDrive item "${itemId}"`,
+  });
+}
+
+/** The item called `name` in the folder, or undefined. */
+export async function getChildByName(
+  http: GraphHttp,
+  folder: GraphFolder,
+  name: string,
+  signal?: AbortSignal,
+): Promise<DriveItemJson | undefined> {
+  const response = await http.send<DriveItemJson>({
+    method: "GET",
+    path: `/v1.0/drives/${encodeURIComponent(folder.driveId)}/items/${encodeURIComponent(folder.folderId)}:/${
+      encodeURIComponent(name)
+    }:`,
+    accept: [404],
+    signal,
+    operation: `read "${name}" in OneDrive folder "${folder.name}"`,
+  });
+  return response.status === 404 ? undefined : response.body;
+}

@@ -1,0 +1,68 @@
+/**
+ * Retry timing for Graph: honour `Retry-After` (seconds or an HTTP date) when the service gives one, else
+ * back off exponentially with jitter, capped. Microsoft's throttling guidance asks clients to wait at least
+ * the Retry-After delay, and throttled requests still count against the limits, so retrying early only
+ * prolongs the throttling.
+ */
+
+export interface RetryPolicy {
+  /** Attempts per request, the first one included. */
+  maxAttempts: number;
+  /** First back-off delay when no Retry-After is given. */
+  baseDelayMs: number;
+  /** Ceiling of one back-off delay. */
+  maxDelayMs: number;
+  /** Longest Retry-After the client accepts to wait; a longer one fails the request at once. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 120_000,
+};
+
+/** Statuses worth retrying: throttling and transient server errors. Never 507 (quota) or 4xx. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+}
+
+/**
+ * Parses a Retry-After header into milliseconds from now: delta-seconds or an HTTP date (RFC 9110).
+ * Returns undefined when absent or unreadable (then the caller backs off exponentially).
+ */
+export function parseRetryAfter(header: string | null, now: number): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** Exponential back-off with "equal jitter": half the delay is fixed, half random. */
+export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exponential / 2 + random() * (exponential / 2));
+}
+
+/** Sleeps through the injected sleep, but wakes up with an AbortError when the signal fires. */
+export async function sleepUnlessAborted(
+  sleep: (ms: number) => Promise<void>,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (!signal) return await sleep(ms);
+  signal.throwIfAborted();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason ?? new DOMException("Aborted", "AbortError"));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([sleep(ms), aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort!);
+  }
+}
