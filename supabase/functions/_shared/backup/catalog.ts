@@ -5,7 +5,7 @@
  * not exported. Tables come out parents before children (foreign keys), so a restore can insert them in
  * file order.
  */
-import type { Queryable, Sql } from "./db.ts";
+import type { Queryable } from "./db.ts";
 import type { ExcludedTable } from "./config.ts";
 import { JSON_NULL_KEY, type SequenceMeta, type SkippedRelation, type TableMeta } from "./file-format.ts";
 

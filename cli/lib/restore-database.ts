@@ -1,0 +1,352 @@
+/**
+ * Restores a backup file (format v1) into Postgres, in ONE transaction: either everything is restored or
+ * nothing is.
+ *
+ * - Into a new schema (default, safe): the schema is created, each table is created from the file's
+ *   column list (plain columns and the primary key: a copy to inspect or to copy from), then filled.
+ * - In place (`replace`): the existing tables are emptied and refilled, parents before children, with
+ *   `session_replication_role = replica` so neither triggers nor foreign-key checks fire twice (the
+ *   file is one consistent snapshot); generated columns are left to Postgres; identity columns get their
+ *   values back (`overriding system value`) and sequences are reset to the backup's values, so the app
+ *   keeps inserting afterwards.
+ *
+ * Rows travel as their JSON text in batches and Postgres converts them back itself
+ * (json_populate_recordset), so every type round-trips as it was exported. All SQL text built from the
+ * file's names goes through format('%I'); type names are checked by a strict tokenizer and to_regtype()
+ * before they reach a CREATE TABLE.
+ */
+import type postgres from "postgres";
+import {
+  BackupFileError,
+  type OpenedBackup,
+  readBackup,
+} from "../../supabase/functions/_shared/backup/backup-reader.ts";
+import type { BackupHeader, TableMeta } from "../../supabase/functions/_shared/backup/file-format.ts";
+
+type Sql = postgres.Sql;
+type Tx = postgres.TransactionSql;
+
+export type RestoreMode = { kind: "schema"; schema: string } | { kind: "replace" };
+
+export interface RestoreOptions {
+  mode: RestoreMode;
+  dryRun: boolean;
+  onProgress?: (message: string) => void;
+}
+
+export interface RestoredTable {
+  source: string;
+  target: string;
+  rows: number;
+}
+
+export interface RestoreReport {
+  header: BackupHeader;
+  tables: RestoredTable[];
+  rowCount: number;
+  sequences: number;
+  dryRun: boolean;
+  warnings: string[];
+}
+
+export class RestoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RestoreError";
+  }
+}
+
+class DryRunRollback extends Error {}
+
+/**
+ * Accepts type names as format_type() writes them: words, quoted identifiers, digits, dots, commas,
+ * parentheses, brackets and spaces. Nothing else (no quotes outside identifiers, no semicolons, no
+ * comments) can reach the DDL.
+ */
+export function isSafeTypeName(type: string): boolean {
+  if (type.length === 0 || type.length > 200) return false;
+  const token = /\s+|"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*|\d+|[.,()[\]]/y;
+  let at = 0;
+  while (at < type.length) {
+    token.lastIndex = at;
+    const m = token.exec(type);
+    if (!m) return false;
+    at += m[0].length;
+  }
+  return true;
+}
+
+/** The default schema name for a restore: restore_YYYYMMDD_HHMMSS (UTC). */
+export function defaultRestoreSchema(now: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `restore_${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}_${
+    p(now.getUTCHours())
+  }${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+}
+
+const label = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+
+/** First pass, without the database: the whole file is sound before anything is written. */
+async function checkFile(
+  open: () => Promise<OpenedBackup>,
+): Promise<{ header: BackupHeader; tables: TableMeta[] }> {
+  const opened = await open();
+  let header: BackupHeader | null = null;
+  const tables: TableMeta[] = [];
+  for await (const event of readBackup(opened.text)) {
+    if (event.type === "header") header = event.header;
+    else if (event.type === "table") tables.push(event.table);
+  }
+  if (!header) throw new BackupFileError("wrong_format", "the file has no tables section");
+  return { header, tables };
+}
+
+/** Target names: one schema from the backup keeps its table names; several get `schema__table`. */
+function targetNames(tables: TableMeta[], mode: RestoreMode): Map<string, { schema: string; name: string }> {
+  const multi = new Set(tables.map((t) => t.schema)).size > 1;
+  const out = new Map<string, { schema: string; name: string }>();
+  for (const t of tables) {
+    if (mode.kind === "replace") out.set(label(t), { schema: t.schema, name: t.name });
+    else {
+      const name = multi ? `${t.schema}__${t.name}` : t.name;
+      if (new TextEncoder().encode(name).length > 63) {
+        throw new RestoreError(
+          `Cannot restore table "${
+            label(t)
+          }" into schema "${mode.schema}": the name "${name}" is longer than 63 bytes`,
+        );
+      }
+      out.set(label(t), { schema: mode.schema, name });
+    }
+  }
+  return out;
+}
+
+async function createTable(
+  tx: Tx,
+  table: TableMeta,
+  target: { schema: string; name: string },
+): Promise<void> {
+  for (const c of table.columns) {
+    if (!isSafeTypeName(c.type)) {
+      throw new RestoreError(
+        `Cannot restore table "${label(table)}": column "${c.name}" has an unusable type name ${
+          JSON.stringify(c.type)
+        }`,
+      );
+    }
+  }
+  const [{ missing }] = await tx<Array<{ missing: string | null }>>`
+    select (select string_agg(format('"%s" (%s)', c->>'name', c->>'type'), ', ')
+            from json_array_elements(${JSON.stringify(table.columns)}::text::json) c
+            where to_regtype(c->>'type') is null) as missing`;
+  if (missing) {
+    throw new RestoreError(
+      `Cannot restore table "${
+        label(table)
+      }": these column types do not exist in this database: ${missing} (create them first, e.g. the enums from your migrations)`,
+    );
+  }
+  const [{ statement }] = await tx<Array<{ statement: string }>>`
+    select format('create table %I.%I (%s%s)', ${target.schema}::text, ${target.name}::text,
+      (select string_agg(format('%I %s%s', c->>'name', c->>'type',
+                                case when (c->>'nullable')::boolean then '' else ' not null' end), ', ' order by ord)
+       from json_array_elements(${JSON.stringify(table.columns)}::text::json) with ordinality as e(c, ord)),
+      case when json_array_length(${JSON.stringify(table.primary_key)}::text::json) > 0
+        then format(', primary key (%s)',
+               (select string_agg(format('%I', k), ', ' order by ord)
+                from json_array_elements_text(${JSON.stringify(table.primary_key)}::text::json)
+                     with ordinality as p(k, ord)))
+        else '' end) as statement`;
+  await tx.unsafe(statement);
+}
+
+interface InsertPlan {
+  statement: string;
+}
+
+/**
+ * The INSERT for one table, fed a JSON array of rows as $1. Columns: the file's, minus generated ones
+ * in place (Postgres computes them), minus those the current table no longer has (reported).
+ */
+async function insertPlan(
+  tx: Tx,
+  table: TableMeta,
+  target: { schema: string; name: string },
+  mode: RestoreMode,
+  warnings: string[],
+): Promise<InsertPlan> {
+  let columns = table.columns.filter((c) => mode.kind === "schema" || !c.generated);
+  let overriding = false;
+  if (mode.kind === "replace") {
+    const present = await tx<Array<{ name: string; generated: boolean; identity: string }>>`
+      select a.attname as name, a.attgenerated <> '' as generated, a.attidentity::text as identity
+      from pg_catalog.pg_attribute a
+      where a.attrelid = to_regclass(format('%I.%I', ${target.schema}::text, ${target.name}::text))
+        and a.attnum > 0 and not a.attisdropped`;
+    const byName = new Map(present.map((c) => [c.name, c]));
+    const gone = columns.filter((c) => !byName.has(c.name)).map((c) => c.name);
+    if (gone.length) {
+      warnings.push(
+        `Table "${label(table)}" no longer has the column(s) ${
+          gone.map((g) => `"${g}"`).join(", ")
+        }: their values were not restored`,
+      );
+    }
+    columns = columns.filter((c) => byName.has(c.name) && !byName.get(c.name)!.generated);
+    overriding = columns.some((c) => byName.get(c.name)!.identity === "a");
+  }
+  const jsonNullKey = table.json_null_key ?? null;
+  const spec = columns.map((c) => ({
+    name: c.name,
+    json: jsonNullKey !== null && (c.type === "json" || c.type === "jsonb") ? c.type : null,
+  }));
+  const [{ statement }] = await tx<Array<{ statement: string }>>`
+    with cols as (
+      select c->>'name' as name, c->>'json' as json, ord
+      from json_array_elements(${JSON.stringify(spec)}::text::json) with ordinality as e(c, ord)
+    ),
+    target as (select format('%I.%I', ${target.schema}::text, ${target.name}::text) as rel)
+    select case when ${jsonNullKey}::text is null then
+      format('insert into %s (%s) %s select %s from json_populate_recordset(null::%s, $1::text::json) as p',
+        (select rel from target),
+        (select string_agg(format('%I', name), ', ' order by ord) from cols),
+        ${overriding ? "overriding system value" : ""}::text,
+        (select string_agg(format('p.%I', name), ', ' order by ord) from cols),
+        (select rel from target))
+    else
+      format('insert into %s (%s) %s select %s from json_array_elements($1::text::json) as e(v) '
+             'cross join lateral json_populate_record(null::%s, e.v) as p',
+        (select rel from target),
+        (select string_agg(format('%I', name), ', ' order by ord) from cols),
+        ${overriding ? "overriding system value" : ""}::text,
+        (select string_agg(
+           case when json is null then format('p.%I', name)
+                else format('case when coalesce((e.v -> %L)::jsonb ? %L, false) then ''null''::%s else p.%I end',
+                            ${jsonNullKey}::text, name, json, name)
+           end, ', ' order by ord) from cols),
+        (select rel from target))
+    end as statement`;
+  return { statement };
+}
+
+export async function restoreBackup(
+  sql: Sql,
+  open: () => Promise<OpenedBackup>,
+  options: RestoreOptions,
+): Promise<RestoreReport> {
+  const progress = options.onProgress ?? (() => {});
+  const { mode } = options;
+
+  progress("Checking the file (format, completeness, row counts)…");
+  const checked = await checkFile(open);
+  const targets = targetNames(checked.tables, mode);
+
+  // Refuse early, before opening the transaction.
+  if (mode.kind === "schema") {
+    const [{ exists }] = await sql<Array<{ exists: boolean }>>`
+      select to_regnamespace(${mode.schema}::text) is not null as exists`;
+    if (exists) {
+      throw new RestoreError(
+        `Cannot restore into schema "${mode.schema}": it already exists; choose a new name with --into-schema`,
+      );
+    }
+  } else {
+    const missing: string[] = [];
+    for (const t of checked.tables) {
+      const [{ found }] = await sql<Array<{ found: boolean }>>`
+        select to_regclass(format('%I.%I', ${t.schema}::text, ${t.name}::text)) is not null as found`;
+      if (!found) missing.push(`"${label(t)}"`);
+    }
+    if (missing.length) {
+      throw new RestoreError(
+        `Cannot restore in place: these tables do not exist in the database: ${
+          missing.join(", ")
+        }; apply your migrations first or restore into a new schema`,
+      );
+    }
+  }
+
+  const report: RestoreReport = {
+    header: checked.header,
+    tables: [],
+    rowCount: 0,
+    sequences: 0,
+    dryRun: options.dryRun,
+    warnings: [],
+  };
+
+  try {
+    await sql.begin(async (tx) => {
+      await tx`set local statement_timeout = 0`;
+      if (mode.kind === "schema") {
+        const [{ statement }] = await tx<Array<{ statement: string }>>`
+          select format('create schema %I', ${mode.schema}::text) as statement`;
+        await tx.unsafe(statement);
+        for (const t of checked.tables) await createTable(tx, t, targets.get(label(t))!);
+      } else {
+        try {
+          await tx`set local session_replication_role = replica`;
+        } catch (error) {
+          throw new RestoreError(
+            `Cannot restore in place: this database user may not set session_replication_role (${
+              (error as Error).message
+            }); connect as the database owner (postgres)`,
+          );
+        }
+        // Children first, although with replica mode the order does not matter for deletes.
+        for (const t of [...checked.tables].reverse()) {
+          const [{ statement }] = await tx<Array<{ statement: string }>>`
+            select format('delete from %s%I.%I', ${t.kind === "partitioned table" ? "" : "only "}::text,
+                          ${t.schema}::text, ${t.name}::text) as statement`;
+          const deleted = await tx.unsafe(statement);
+          progress(`Emptied ${label(t)} (${deleted.count} rows)`);
+        }
+      }
+
+      const opened = await open();
+      let plan: InsertPlan | null = null;
+      let inserted = 0;
+      for await (const event of readBackup(opened.text)) {
+        if (event.type === "table") {
+          plan = await insertPlan(tx, event.table, targets.get(label(event.table))!, mode, report.warnings);
+          inserted = 0;
+        } else if (event.type === "rows") {
+          const result = await tx.unsafe(plan!.statement, [`[${event.rows.join(",")}]`]);
+          inserted += result.count;
+        } else if (event.type === "table_end") {
+          if (inserted !== event.rowCount) {
+            throw new RestoreError(
+              `Cannot restore table "${
+                label(event.table)
+              }": ${inserted} rows were inserted instead of ${event.rowCount}`,
+            );
+          }
+          const target = targets.get(label(event.table))!;
+          report.tables.push({ source: label(event.table), target: label(target), rows: inserted });
+          report.rowCount += inserted;
+          progress(`Restored ${label(event.table)} → ${label(target)}: ${inserted} rows`);
+        } else if (event.type === "end" && mode.kind === "replace") {
+          for (const s of event.sequences) {
+            const [{ done }] = await tx<Array<{ done: boolean }>>`
+              select case
+                when to_regclass(format('%I.%I', ${s.schema}::text, ${s.name}::text)) is null then false
+                when ${s.last_value}::text is null then
+                  (select setval(format('%I.%I', ${s.schema}::text, ${s.name}::text)::regclass, ps.start_value, false)
+                   from pg_catalog.pg_sequences ps where ps.schemaname = ${s.schema} and ps.sequencename = ${s.name})
+                   is not null
+                else setval(format('%I.%I', ${s.schema}::text, ${s.name}::text)::regclass, ${s.last_value}::text::bigint, true)
+                   is not null
+              end as done`;
+            if (done) report.sequences++;
+            else report.warnings.push(`Sequence "${s.schema}.${s.name}" does not exist: not reset`);
+          }
+        }
+      }
+      if (options.dryRun) throw new DryRunRollback();
+    });
+  } catch (error) {
+    if (!(error instanceof DryRunRollback)) throw error;
+  }
+  return report;
+}
