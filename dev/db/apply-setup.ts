@@ -72,7 +72,7 @@ export function migrationVersion(fileName: string): string {
       `Cannot apply migration "${fileName}": its name must start with a timestamp version, e.g. 20261124000001_create_x.sql`,
     );
   }
-  return match[1];
+  return match[1] as string;
 }
 
 /** Turns a Postgres error into a message naming the file and line. */
