@@ -10,17 +10,19 @@ const root = createRoot(container);
 
 /** Shown when the app cannot even start (typically missing VITE_SUPABASE_* settings). */
 function StartupError({ error }: { error: unknown }) {
-  let saved: string | null = null;
+  let saved: string | null;
   try {
     saved = localStorage.getItem(LANGUAGE_STORAGE_KEY);
   } catch {
-    saved = null;
+    saved = null; // storage blocked: use the browser's language
   }
   const language = detectLanguage(saved, navigator.languages ?? [navigator.language]);
   return (
     <main className="grid min-h-dvh place-items-center p-6">
       <div role="alert" className="grid max-w-xl gap-2 rounded-xl border border-destructive/40 bg-card p-6">
-        <h1 className="text-lg font-semibold text-destructive">{translate(language, "app.configError.title")}</h1>
+        <h1 className="text-lg font-semibold text-destructive">
+          {translate(language, "app.configError.title")}
+        </h1>
         <p className="text-sm break-words">{error instanceof Error ? error.message : String(error)}</p>
       </div>
     </main>

@@ -75,7 +75,13 @@ export function AppHeader({
           <LanguageSwitch />
           <ThemeToggle />
           {onSignOut && (
-            <Button variant="outline" size="sm" onClick={onSignOut} disabled={signingOut} aria-label={t("header.signOut")}>
+            <Button
+              variant="outline"
+              size="sm"
+              onClick={onSignOut}
+              disabled={signingOut}
+              aria-label={t("header.signOut")}
+            >
               <LogOutIcon aria-hidden="true" />
               <span className="hidden sm:inline">{t("header.signOut")}</span>
             </Button>

@@ -68,7 +68,9 @@ describe("dates", () => {
   });
 
   it("formats a schedule date with its weekday in the given zone", () => {
-    expect(formatScheduleDateTime("2026-11-25T01:00:00Z", "fr-FR", "Europe/Paris")).toBe("mercredi 25 novembre à 02:00");
+    expect(formatScheduleDateTime("2026-11-25T01:00:00Z", "fr-FR", "Europe/Paris")).toBe(
+      "mercredi 25 novembre à 02:00",
+    );
   });
 
   it("formats a time of day in the locale's clock", () => {

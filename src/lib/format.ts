@@ -28,7 +28,9 @@ export function formatBytes(bytes: number, locale: string): string {
 
 /** Exact date and time with seconds and the time zone, for tooltips and details. */
 export function formatDateTime(iso: string, locale: string, timeZone?: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "long", timeStyle: "long", timeZone }).format(new Date(iso));
+  return new Intl.DateTimeFormat(locale, { dateStyle: "long", timeStyle: "long", timeZone }).format(
+    new Date(iso),
+  );
 }
 
 /** Compact date and time for tables and summaries. */

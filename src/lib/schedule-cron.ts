@@ -81,13 +81,24 @@ export function instantOfWallTime(
 }
 
 function checkTime(hour: number, minute: number): void {
-  if (!Number.isInteger(hour) || hour < 0 || hour > 23 || !Number.isInteger(minute) || minute < 0 || minute > 59) {
+  if (
+    !Number.isInteger(hour) ||
+    hour < 0 ||
+    hour > 23 ||
+    !Number.isInteger(minute) ||
+    minute < 0 ||
+    minute > 59
+  ) {
     throw new RangeError(`Cannot build a schedule: "${hour}:${minute}" is not a time of day`);
   }
 }
 
 /** The next instant, strictly after `now`, at which the local schedule fires. */
-function nextLocalOccurrence(schedule: Exclude<LocalSchedule, { kind: "off" }>, timeZone: string, now: Date): Date {
+function nextLocalOccurrence(
+  schedule: Exclude<LocalSchedule, { kind: "off" }>,
+  timeZone: string,
+  now: Date,
+): Date {
   const today = wallTimeIn(now, timeZone);
   // Walk forward from today's local date; 8 days always contain the next occurrence.
   for (let offset = 0; offset <= 8; offset += 1) {
@@ -151,7 +162,8 @@ export function nextCronRun(cron: string, now: Date): Date | null {
 export function sameSchedule(a: ScheduleReading, b: ScheduleReading): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === "off" || b.kind === "off") return true;
-  if (a.kind === "custom" || b.kind === "custom") return a.kind === "custom" && b.kind === "custom" && a.cron === b.cron;
+  if (a.kind === "custom" || b.kind === "custom")
+    return a.kind === "custom" && b.kind === "custom" && a.cron === b.cron;
   if (a.hour !== b.hour || a.minute !== b.minute) return false;
   return a.kind === "daily" || (b.kind === "weekly" && a.weekday === b.weekday);
 }

@@ -20,6 +20,8 @@ export interface FakeBackendOptions {
   status?: BackupStatus;
   /** Overrides the reply to a function action; return undefined to use the default. */
   onFunction?: (action: string, body: Record<string, unknown>) => Reply | undefined;
+  /** Accounts accepted by the password sign-in. */
+  users?: Array<{ id: string; email: string; password: string }>;
   /** Overrides the reply to a REST read of backup_runs. */
   onRuns?: (url: URL) => Reply | undefined;
 }
@@ -68,7 +70,13 @@ export function makeRun(overrides: Partial<BackupRun> = {}): BackupRun {
 
 export function makeStatus(overrides: Partial<BackupStatus> = {}): BackupStatus {
   return {
-    configured: { azure: true, destination: true, alert_webhook: false, alert_email: true, cron_secret: true },
+    configured: {
+      azure: true,
+      destination: true,
+      alert_webhook: false,
+      alert_email: true,
+      cron_secret: true,
+    },
     destination: { kind: "link", folder_name: "Sauvegardes" },
     onedrive_enabled: true,
     compression: "gzip",
@@ -160,6 +168,37 @@ export function installFakeBackend(options: FakeBackendOptions = {}) {
         }
       }
     }
+
+    if (url.pathname === "/auth/v1/token" && url.searchParams.get("grant_type") === "password") {
+      const { email, password } = (body ?? {}) as { email?: string; password?: string };
+      const user = (options.users ?? []).find((u) => u.email === email && u.password === password);
+      if (!user) {
+        return json(400, {
+          code: "invalid_credentials",
+          error_code: "invalid_credentials",
+          msg: "Invalid login credentials",
+        });
+      }
+      const now = Math.floor(Date.now() / 1000);
+      return json(200, {
+        access_token: `token-${user.id}`,
+        token_type: "bearer",
+        expires_in: 3600,
+        expires_at: now + 3600,
+        refresh_token: `refresh-${user.id}`,
+        user: {
+          id: user.id,
+          aud: "authenticated",
+          role: "authenticated",
+          email,
+          app_metadata: {},
+          user_metadata: {},
+          created_at: "2026-01-01T00:00:00Z",
+        },
+      });
+    }
+
+    if (url.pathname === "/auth/v1/logout") return new Response(null, { status: 204 });
 
     const sign = /^\/storage\/v1\/object\/sign\/backups\/(.+)$/.exec(url.pathname);
     if (sign && request.method === "POST") {

@@ -15,7 +15,11 @@ export function createTestQueryClient(): QueryClient {
 
 export function renderWithProviders(
   ui: ReactElement,
-  { language = "en", route = "/", queryClient = createTestQueryClient() }: {
+  {
+    language = "en",
+    route = "/",
+    queryClient = createTestQueryClient(),
+  }: {
     language?: Language;
     route?: string;
     queryClient?: QueryClient;

@@ -5,7 +5,10 @@ export function Card({ className, ...props }: React.ComponentProps<"div">) {
   return (
     <div
       data-slot="card"
-      className={cn("flex flex-col gap-5 rounded-xl border bg-card py-5 text-card-foreground shadow-sm", className)}
+      className={cn(
+        "flex flex-col gap-5 rounded-xl border bg-card py-5 text-card-foreground shadow-sm",
+        className,
+      )}
       {...props}
     />
   );
@@ -24,12 +27,21 @@ export function CardHeader({ className, ...props }: React.ComponentProps<"div">)
   );
 }
 
-export function CardTitle({ className, ...props }: React.ComponentProps<"h2">) {
-  return <h2 data-slot="card-title" className={cn("font-semibold leading-none", className)} {...props} />;
+/** The card's heading; `as` picks the level that fits the page outline (h2 by default). */
+export function CardTitle({
+  className,
+  as: Heading = "h2",
+  ...props
+}: React.ComponentProps<"h2"> & { as?: "h1" | "h2" | "h3" }) {
+  return (
+    <Heading data-slot="card-title" className={cn("font-semibold leading-none", className)} {...props} />
+  );
 }
 
 export function CardDescription({ className, ...props }: React.ComponentProps<"p">) {
-  return <p data-slot="card-description" className={cn("text-sm text-muted-foreground", className)} {...props} />;
+  return (
+    <p data-slot="card-description" className={cn("text-sm text-muted-foreground", className)} {...props} />
+  );
 }
 
 export function CardAction({ className, ...props }: React.ComponentProps<"div">) {

@@ -11,6 +11,7 @@ export const SessionContext = createContext<SessionState | null>(null);
 /** The current Supabase Auth session, kept up to date by <SessionProvider>. */
 export function useSession(): SessionState {
   const value = useContext(SessionContext);
-  if (!value) throw new Error("Cannot read the session: useSession() must be called inside <SessionProvider>");
+  if (!value)
+    throw new Error("Cannot read the session: useSession() must be called inside <SessionProvider>");
   return value;
 }

@@ -2,10 +2,7 @@ import { FunctionsFetchError, FunctionsHttpError, FunctionsRelayError } from "@s
 import { supabase } from "@/integrations/supabase/client";
 
 export type AutoBackupRequest =
-  | { action: "run" }
-  | { action: "test" }
-  | { action: "status" }
-  | { action: "schedule"; cron: string | null };
+  { action: "run" } | { action: "test" } | { action: "status" } | { action: "schedule"; cron: string | null };
 
 /** An error answered by the auto-backup function, carrying its own message rather than supabase-js's. */
 export class BackupFunctionError extends Error {
@@ -14,7 +11,10 @@ export class BackupFunctionError extends Error {
   /** For 409: the run already in progress. */
   readonly runId: string | undefined;
 
-  constructor(message: string, options: { status?: number; code?: string; runId?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { status?: number; code?: string; runId?: string; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "BackupFunctionError";
     this.status = options.status;
@@ -28,7 +28,9 @@ export class BackupFunctionError extends Error {
   }
 }
 
-async function readErrorBody(response: Response): Promise<{ error?: unknown; code?: unknown; run_id?: unknown }> {
+async function readErrorBody(
+  response: Response,
+): Promise<{ error?: unknown; code?: unknown; run_id?: unknown }> {
   try {
     const text = await response.clone().text();
     try {
@@ -58,7 +60,8 @@ export async function toBackupFunctionError(error: unknown): Promise<BackupFunct
         : `The backup function answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
     return new BackupFunctionError(message, {
       status: response.status,
-      code: typeof body.code === "string" ? body.code : response.status === 409 ? "already_running" : undefined,
+      code:
+        typeof body.code === "string" ? body.code : response.status === 409 ? "already_running" : undefined,
       runId: typeof body.run_id === "string" ? body.run_id : undefined,
       cause: error,
     });
@@ -77,7 +80,9 @@ export async function invokeAutoBackup<T>(body: AutoBackupRequest): Promise<T> {
   const { data, error } = await supabase.functions.invoke<T>("auto-backup", { body });
   if (error) throw await toBackupFunctionError(error);
   if (data === null || typeof data !== "object") {
-    throw new BackupFunctionError(`Cannot read the backup function's answer to "${body.action}": expected JSON`);
+    throw new BackupFunctionError(
+      `Cannot read the backup function's answer to "${body.action}": expected JSON`,
+    );
   }
   return data;
 }

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { useI18n } from "@/lib/i18n/i18n-context";
-import { BackupFunctionError, invokeAutoBackup } from "./auto-backup-function";
+import { invokeAutoBackup, type BackupFunctionError } from "./auto-backup-function";
 import { invalidateBackupRuns } from "./invalidate-runs";
 import type { BackupRunStarted } from "./types";
 

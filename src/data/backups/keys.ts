@@ -6,5 +6,6 @@ export const backupKeys = {
   runsPage: (page: number, pageSize: number) => [...backupKeys.runs(), { page, pageSize }] as const,
   lastRun: () => [...backupKeys.all, "last-run"] as const,
   status: () => [...backupKeys.all, "status"] as const,
-  canManage: (userId: string | undefined) => [...backupKeys.all, "can-manage", userId ?? "anonymous"] as const,
+  canManage: (userId: string | undefined) =>
+    [...backupKeys.all, "can-manage", userId ?? "anonymous"] as const,
 };

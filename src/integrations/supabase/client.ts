@@ -2,7 +2,10 @@ import { createClient } from "@supabase/supabase-js";
 import type { Database } from "./types";
 
 /** Reads one required build-time variable, with a message that says how to provide it. */
-function requireEnv(name: "VITE_SUPABASE_URL" | "VITE_SUPABASE_PUBLISHABLE_KEY", value: string | undefined): string {
+function requireEnv(
+  name: "VITE_SUPABASE_URL" | "VITE_SUPABASE_PUBLISHABLE_KEY",
+  value: string | undefined,
+): string {
   if (!value || value.trim() === "") {
     throw new Error(
       `Cannot start the app: ${name} is not set; add it to .env (see .env.example) or start the local stack with \`npm run dev\``,

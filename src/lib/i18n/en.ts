@@ -97,7 +97,8 @@ export const en: Dictionary = {
   "advice.quota": "The destination is full: free some space or lower BACKUP_RETENTION_COUNT.",
   "advice.timeout":
     "The backup stopped before finishing (the function's time limit?). For a large database, run `npm run backup` from a computer or a server.",
-  "advice.database": "The database export failed: check SUPABASE_DB_URL and that the schemas in BACKUP_SCHEMAS exist.",
+  "advice.database":
+    "The database export failed: check SUPABASE_DB_URL and that the schemas in BACKUP_SCHEMAS exist.",
   "advice.configuration":
     "A setting of the function is invalid: the message above names the variable to fix in the function's secrets.",
   "advice.generic":
@@ -146,7 +147,8 @@ export const en: Dictionary = {
   "check.mail": "Email alerts",
 
   "config.title": "Configuration",
-  "config.description": "Settings read from the function's secrets: only whether they are set is shown, never their values.",
+  "config.description":
+    "Settings read from the function's secrets: only whether they are set is shown, never their values.",
   "config.loadError": "Cannot read the configuration",
   "config.azure": "Azure app (Entra ID)",
   "config.destination": "Destination folder",

@@ -76,7 +76,8 @@ export const fr = {
   "lastRun.running": "Sauvegarde en cours : {phase}",
   "lastRun.uploadedOf": "{uploaded} envoyés sur {total}",
   "lastRun.uploaded": "{uploaded} envoyés",
-  "lastRun.onedriveSkipped": "OneDrive n'est pas configuré : la sauvegarde est seulement dans le stockage Supabase.",
+  "lastRun.onedriveSkipped":
+    "OneDrive n'est pas configuré : la sauvegarde est seulement dans le stockage Supabase.",
   "lastRun.finishedLive": "Sauvegarde terminée : {status}",
 
   "failure.failed": "La sauvegarde a échoué",
@@ -95,7 +96,8 @@ export const fr = {
     "Donnez à l'application Azure la permission Sites.ReadWrite.All (ou Files.ReadWrite.All) et accordez le consentement administrateur.",
   "advice.folder":
     "Vérifiez ONEDRIVE_BACKUP_LINK : ce doit être un lien de partage vers un dossier OneDrive Entreprise ou SharePoint (les liens OneDrive personnels ne fonctionnent pas).",
-  "advice.quota": "L'espace de destination est plein : libérez de la place ou réduisez BACKUP_RETENTION_COUNT.",
+  "advice.quota":
+    "L'espace de destination est plein : libérez de la place ou réduisez BACKUP_RETENTION_COUNT.",
   "advice.timeout":
     "La sauvegarde s'est arrêtée sans se terminer (durée maximale de la fonction dépassée ?). Pour une grosse base, lancez `npm run backup` depuis un poste ou un serveur.",
   "advice.database":
@@ -148,7 +150,8 @@ export const fr = {
   "check.mail": "Envoi d'e-mail",
 
   "config.title": "Configuration",
-  "config.description": "Réglages lus dans les secrets de la fonction : seule leur présence est affichée, jamais leur valeur.",
+  "config.description":
+    "Réglages lus dans les secrets de la fonction : seule leur présence est affichée, jamais leur valeur.",
   "config.loadError": "Impossible de lire la configuration",
   "config.azure": "Application Azure (Entra ID)",
   "config.destination": "Dossier de destination",
@@ -174,7 +177,8 @@ export const fr = {
   "config.nextRun": "Prochaine exécution : {date}",
 
   "schedule.title": "Sauvegarde automatique",
-  "schedule.description": "Choisissez quand la sauvegarde se lance toute seule. Heures dans votre fuseau ({timeZone}).",
+  "schedule.description":
+    "Choisissez quand la sauvegarde se lance toute seule. Heures dans votre fuseau ({timeZone}).",
   "schedule.frequency": "Fréquence",
   "schedule.off": "Désactivée",
   "schedule.daily": "Tous les jours",

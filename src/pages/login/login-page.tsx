@@ -42,8 +42,8 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
               <CloudIcon aria-hidden="true" className="size-6" />
             </span>
             <p className="text-sm font-medium text-muted-foreground">{t("app.title")}</p>
-            <CardTitle className="text-2xl">
-              <h1>{t("login.title")}</h1>
+            <CardTitle as="h1" className="text-2xl">
+              {t("login.title")}
             </CardTitle>
             <CardDescription>{t("login.description")}</CardDescription>
           </CardHeader>

@@ -105,7 +105,10 @@ export function BackupHistoryCard({ className }: { className?: string }) {
               {t("history.previous")}
             </Button>
             <span className="px-1 text-sm tabular-nums" aria-current="page">
-              {t("history.page", { page: formatNumber(page + 1, locale), pages: formatNumber(pages, locale) })}
+              {t("history.page", {
+                page: formatNumber(page + 1, locale),
+                pages: formatNumber(pages, locale),
+              })}
             </span>
             <Button
               variant="outline"
@@ -189,7 +192,10 @@ function HistoryRow({ run, open, onToggle }: { run: BackupRun; open: boolean; on
               onToggle();
             }}
           >
-            <ChevronRightIcon aria-hidden="true" className={cn("transition-transform", open && "rotate-90")} />
+            <ChevronRightIcon
+              aria-hidden="true"
+              className={cn("transition-transform", open && "rotate-90")}
+            />
           </Button>
         </TableCell>
         <TableCell>
@@ -261,13 +267,17 @@ function RunDetails({ run, duration }: { run: BackupRun; duration: number | null
           <Detail label={t("details.finishedAt")}>
             {run.finished_at ? formatDateTime(run.finished_at, locale) : t("details.notFinished")}
           </Detail>
-          <Detail label={t("history.duration")}>{duration === null ? DASH : formatDuration(duration, locale)}</Detail>
+          <Detail label={t("history.duration")}>
+            {duration === null ? DASH : formatDuration(duration, locale)}
+          </Detail>
           <Detail label={t("history.size")}>
             {run.size_bytes === null
               ? DASH
               : `${formatBytes(run.size_bytes, locale)} (${formatNumber(run.size_bytes, locale)})`}
           </Detail>
-          <Detail label={t("history.rows")}>{run.row_count === null ? DASH : formatNumber(run.row_count, locale)}</Detail>
+          <Detail label={t("history.rows")}>
+            {run.row_count === null ? DASH : formatNumber(run.row_count, locale)}
+          </Detail>
           <Detail label={t("destination.storage")}>
             <DestinationBadge status={run.storage_status} />
           </Detail>
@@ -335,7 +345,9 @@ function RunDetails({ run, duration }: { run: BackupRun; duration: number | null
                     <td className="px-3 py-1.5 font-mono text-xs break-all">
                       {table.schema}.{table.name}
                     </td>
-                    <td className="px-3 py-1.5 text-right tabular-nums">{formatNumber(table.rows, locale)}</td>
+                    <td className="px-3 py-1.5 text-right tabular-nums">
+                      {formatNumber(table.rows, locale)}
+                    </td>
                   </tr>
                 ))}
               </tbody>

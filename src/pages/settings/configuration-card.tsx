@@ -137,7 +137,9 @@ function ConfigurationList({ status }: { status: BackupStatus }) {
             </span>
           )}
           {destination.folder_name && (
-            <span className="font-medium break-all">{t("config.folderName", { name: destination.folder_name })}</span>
+            <span className="font-medium break-all">
+              {t("config.folderName", { name: destination.folder_name })}
+            </span>
           )}
         </Setting>
         <Setting label={t("config.alertWebhook")}>
@@ -167,11 +169,15 @@ function ConfigurationList({ status }: { status: BackupStatus }) {
         <Setting label={t("config.schedule")}>
           <span data-testid="config-schedule" className="grid gap-0.5">
             <span className="first-letter:uppercase">
-              {schedule.cron ? summary(utcCronToSchedule(schedule.cron, timeZone, new Date())) : t("config.notScheduled")}
+              {schedule.cron
+                ? summary(utcCronToSchedule(schedule.cron, timeZone, new Date()))
+                : t("config.notScheduled")}
             </span>
             {schedule.cron && schedule.next_run_at && (
               <span className="text-muted-foreground">
-                {t("config.nextRun", { date: formatScheduleDateTime(schedule.next_run_at, locale, timeZone) })}
+                {t("config.nextRun", {
+                  date: formatScheduleDateTime(schedule.next_run_at, locale, timeZone),
+                })}
               </span>
             )}
           </span>
@@ -223,11 +229,7 @@ function ConnectionTestResults({ checks, pending }: { checks: BackupCheck[] | un
         {checks.map((check) => {
           const label = CHECK_LABELS[check.name.toLowerCase()];
           return (
-            <li
-              key={check.name}
-              className="flex gap-3 rounded-lg border px-3 py-2.5"
-              data-ok={check.ok}
-            >
+            <li key={check.name} className="flex gap-3 rounded-lg border px-3 py-2.5" data-ok={check.ok}>
               {check.ok ? (
                 <CircleCheckIcon aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-success" />
               ) : (

@@ -28,7 +28,13 @@ import { withElements } from "@/lib/i18n/with-elements";
 import { errorMessage } from "@/lib/error-message";
 import { cn } from "@/lib/utils";
 import { DestinationBadge, RunStatusBadge } from "./status-badges";
-import { phaseLabel, runAdvice, runDurationMs, runStatusPresentation, uploadProgress } from "./run-presentation";
+import {
+  phaseLabel,
+  runAdvice,
+  runDurationMs,
+  runStatusPresentation,
+  uploadProgress,
+} from "./run-presentation";
 
 const FINISHED_TOAST: Record<Exclude<BackupRunStatus, "running">, TranslationKey> = {
   success: "toast.runSuccess",
@@ -168,7 +174,10 @@ function LastBackupDetails({ run }: { run: BackupRun }) {
     { label: t("lastRun.duration"), value: duration === null ? dash : formatDuration(duration, locale) },
     { label: t("lastRun.size"), value: run.size_bytes === null ? dash : formatBytes(run.size_bytes, locale) },
     { label: t("lastRun.rows"), value: run.row_count === null ? dash : formatNumber(run.row_count, locale) },
-    { label: t("lastRun.tables"), value: run.table_count === null ? dash : formatNumber(run.table_count, locale) },
+    {
+      label: t("lastRun.tables"),
+      value: run.table_count === null ? dash : formatNumber(run.table_count, locale),
+    },
   ];
 
   return (
@@ -243,7 +252,10 @@ function RunningPanel({ run }: { run: BackupRun }) {
   const { t, locale } = useI18n();
   const progress = uploadProgress(run);
   return (
-    <div className="grid gap-2 rounded-lg border border-primary/30 bg-primary/5 p-4" data-testid="running-panel">
+    <div
+      className="grid gap-2 rounded-lg border border-primary/30 bg-primary/5 p-4"
+      data-testid="running-panel"
+    >
       <p className="flex items-center gap-2 font-medium">
         <LoaderCircleIcon aria-hidden="true" className="size-4 animate-spin text-primary" />
         {t(phaseLabel(run.phase))}
@@ -285,7 +297,9 @@ function FailurePanel({ run }: { run: BackupRun }) {
   const advice = runAdvice(run);
   return (
     <Alert variant={run.status === "failed" ? "destructive" : "warning"} data-testid="failure-panel">
-      <AlertTitle className="text-base">{t(run.status === "failed" ? "failure.failed" : "failure.partial")}</AlertTitle>
+      <AlertTitle className="text-base">
+        {t(run.status === "failed" ? "failure.failed" : "failure.partial")}
+      </AlertTitle>
       <AlertDescription className="gap-3">
         <p className="font-medium break-words" data-testid="run-error">
           {run.error ?? t("failure.noMessage")}
@@ -300,7 +314,9 @@ function FailurePanel({ run }: { run: BackupRun }) {
             </ul>
           </div>
         )}
-        {run.error_code && <p className="text-xs text-muted-foreground">{t("failure.code", { code: run.error_code })}</p>}
+        {run.error_code && (
+          <p className="text-xs text-muted-foreground">{t("failure.code", { code: run.error_code })}</p>
+        )}
       </AlertDescription>
     </Alert>
   );

@@ -59,10 +59,17 @@ export function phaseLabel(phase: BackupRun["phase"]): TranslationKey {
 }
 
 /** Elapsed time of a run: to its end, or to `now` while it runs. */
-export function runDurationMs(run: Pick<BackupRun, "started_at" | "finished_at" | "status">, now: Date): number | null {
+export function runDurationMs(
+  run: Pick<BackupRun, "started_at" | "finished_at" | "status">,
+  now: Date,
+): number | null {
   const start = Date.parse(run.started_at);
   if (Number.isNaN(start)) return null;
-  const end = run.finished_at ? Date.parse(run.finished_at) : run.status === "running" ? now.getTime() : Number.NaN;
+  const end = run.finished_at
+    ? Date.parse(run.finished_at)
+    : run.status === "running"
+      ? now.getTime()
+      : Number.NaN;
   return Number.isNaN(end) ? null : Math.max(0, end - start);
 }
 
@@ -102,7 +109,10 @@ export function runTables(tables: BackupRun["tables"]): BackupRunTable[] {
 const ADVICE_RULES: Array<[RegExp, TranslationKey]> = [
   [/quota|insufficient.?storage|\b507\b|no space|disk full/i, "advice.quota"],
   [/permission|forbidden|\b403\b|consent|roles claim|access.?denied|accessdenied/i, "advice.permission"],
-  [/aadsts|client.?secret|credential|tenant|client.?id|invalid_client|unauthori[sz]ed|\btoken\b/i, "advice.credentials"],
+  [
+    /aadsts|client.?secret|credential|tenant|client.?id|invalid_client|unauthori[sz]ed|\btoken\b/i,
+    "advice.credentials",
+  ],
   [/sharing link|share|link|folder|1drv|onedrive\.live|itemnotfound/i, "advice.folder"],
   [/stale|heartbeat|timed? ?out|timeout|time limit|wall.?clock/i, "advice.timeout"],
   [/export|database|postgres|sql|schema|relation/i, "advice.database"],
@@ -115,7 +125,8 @@ export function runAdvice(
 ): TranslationKey[] {
   if (run.status !== "failed" && run.status !== "partial") return [];
   const advice: TranslationKey[] = [];
-  if (run.storage_status === "success" && run.onedrive_status === "failed") advice.push("advice.onedriveOnly");
+  if (run.storage_status === "success" && run.onedrive_status === "failed")
+    advice.push("advice.onedriveOnly");
   if (run.onedrive_status === "success" && run.storage_status === "failed") advice.push("advice.storageOnly");
   const text = `${run.error_code ?? ""} ${run.error ?? ""}`;
   const specific = ADVICE_RULES.find(([pattern]) => pattern.test(text));

@@ -59,7 +59,13 @@ export function useScheduleSummary(): (reading: ScheduleReading) => string {
   };
 }
 
-export function ScheduleCard({ className, timeZone = localTimeZone() }: { className?: string; timeZone?: string }) {
+export function ScheduleCard({
+  className,
+  timeZone = localTimeZone(),
+}: {
+  className?: string;
+  timeZone?: string;
+}) {
   const { t } = useI18n();
   const status = useBackupStatusQuery();
 
@@ -108,7 +114,10 @@ function ScheduleForm({ schedule, timeZone }: { schedule: BackupSchedule; timeZo
   const id = useId();
   const mutation = useBackupScheduleMutation();
   const summary = useScheduleSummary();
-  const saved = useMemo(() => utcCronToSchedule(schedule.cron, timeZone, new Date()), [schedule.cron, timeZone]);
+  const saved = useMemo(
+    () => utcCronToSchedule(schedule.cron, timeZone, new Date()),
+    [schedule.cron, timeZone],
+  );
 
   const [frequency, setFrequency] = useState<Frequency>(saved.kind === "custom" ? "daily" : saved.kind);
   const [weekday, setWeekday] = useState<Weekday>(saved.kind === "weekly" ? saved.weekday : 1);
