@@ -343,8 +343,8 @@ async function listChildren(
   const folder = await context.store.item(drive.path);
   if (!folder) return sendGraphError(res, req, 404, "itemNotFound", "The resource could not be found.");
   const topParam = url.searchParams.get("$top");
-  const top = topParam === null ? context.config.pageSize : Number(topParam);
-  if (!Number.isInteger(top) || top < 1 || top > 999) {
+  const requested = topParam === null ? context.config.pageSize : Number(topParam);
+  if (!Number.isInteger(requested) || requested < 1 || requested > 999) {
     return sendGraphError(
       res,
       req,
@@ -353,6 +353,8 @@ async function listChildren(
       `Invalid $top value "${topParam}": expected 1 to 999.`,
     );
   }
+  // Like Graph, the service may return fewer items per page than $top asks for: that is what paging is for.
+  const top = Math.min(requested, context.config.pageSize);
   const skipToken = url.searchParams.get("$skiptoken");
   const offset = skipToken === null ? 0 : Number(Buffer.from(skipToken, "base64url").toString("utf8"));
   if (!Number.isInteger(offset) || offset < 0) {
@@ -371,7 +373,7 @@ async function listChildren(
     for (const [key, value] of url.searchParams) {
       if (key !== "$skiptoken" && key !== "$top") next.searchParams.set(key, value);
     }
-    next.searchParams.set("$top", String(top));
+    next.searchParams.set("$top", String(requested));
     next.searchParams.set("$skiptoken", Buffer.from(String(offset + top)).toString("base64url"));
     body["@odata.nextLink"] = next.toString();
   }
