@@ -110,7 +110,7 @@ export function App() {
                   <AppRoutes />
                 </BrowserRouter>
               </SessionProvider>
-              <Toaster position="top-right" />
+              <Toaster position="bottom-right" />
             </TooltipProvider>
           </QueryClientProvider>
         </ErrorBoundary>

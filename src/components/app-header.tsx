@@ -12,7 +12,12 @@ export function LanguageSwitch() {
     <Select value={language} onValueChange={(value) => setLanguage(value as Language)}>
       <SelectTrigger size="sm" aria-label={t("header.language")} className="gap-1.5">
         <LanguagesIcon aria-hidden="true" />
-        <SelectValue />
+        <SelectValue>
+          <span className="sm:hidden" aria-hidden="true">
+            {language.toUpperCase()}
+          </span>
+          <span className="sr-only sm:not-sr-only">{LANGUAGE_NAMES[language]}</span>
+        </SelectValue>
       </SelectTrigger>
       <SelectContent align="end">
         {LANGUAGES.map((code) => (
@@ -59,7 +64,7 @@ export function AppHeader({
   const { t } = useI18n();
   return (
     <header className="sticky top-0 z-40 border-b bg-background/85 backdrop-blur supports-[backdrop-filter]:bg-background/70">
-      <div className="mx-auto flex h-14 max-w-6xl items-center gap-3 px-4 sm:px-6">
+      <div className="mx-auto flex h-14 max-w-6xl items-center gap-3 px-3 sm:px-6">
         <div className="flex min-w-0 items-center gap-2 font-semibold">
           <span className="grid size-8 shrink-0 place-items-center rounded-lg bg-primary text-primary-foreground">
             <CloudIcon aria-hidden="true" className="size-4.5" />

@@ -37,7 +37,13 @@ describe("formatDuration", () => {
   it("shows at most two units, largest first", () => {
     expect(plain(formatDuration(12_000, "en-GB"))).toBe("12s");
     expect(plain(formatDuration(125_000, "en-GB"))).toBe("2m 5s");
-    expect(plain(formatDuration(3_900_000, "fr-FR"))).toBe("1h 5min");
+    expect(plain(formatDuration(3_900_000, "fr-FR"))).toBe("1 h 5 min");
+    expect(plain(formatDuration(125_000, "fr-FR"))).toBe("2 min 5 s");
+  });
+
+  it("leaves out a zero second unit", () => {
+    expect(plain(formatDuration(120_000, "en-GB"))).toBe("2m");
+    expect(plain(formatDuration(7_200_000, "fr-FR"))).toBe("2 h");
   });
 
   it("never shows a negative duration", () => {

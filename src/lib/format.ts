@@ -82,16 +82,23 @@ export function formatRelativeTime(iso: string, now: Date, locale: string): stri
   return format.format(Math.round(value), "year");
 }
 
-/** "1 h 5 min", "2 min 3 s", "12 s" (at most two units, the largest first). */
+/** "1 h 5 min", "2 min 3 s", "12 s" in French, "1h 5m", "2m 3s" in English: at most two units. */
 export function formatDuration(milliseconds: number, locale: string): string {
   const totalSeconds = Math.max(0, Math.round(milliseconds / 1000));
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);
   const seconds = totalSeconds % 60;
+  // English's short units ("2 hrs 5 mins") read worse than its narrow ones; French reads best short.
+  const unitDisplay = locale.toLowerCase().startsWith("en") ? "narrow" : "short";
   const part = (value: number, unit: "hour" | "minute" | "second") =>
-    new Intl.NumberFormat(locale, { style: "unit", unit, unitDisplay: "narrow" }).format(value);
+    new Intl.NumberFormat(locale, { style: "unit", unit, unitDisplay }).format(value);
   const list = new Intl.ListFormat(locale, { style: "narrow", type: "unit" });
-  if (hours > 0) return list.format([part(hours, "hour"), part(minutes, "minute")]);
-  if (minutes > 0) return list.format([part(minutes, "minute"), part(seconds, "second")]);
+  if (hours > 0)
+    return minutes > 0 ? list.format([part(hours, "hour"), part(minutes, "minute")]) : part(hours, "hour");
+  if (minutes > 0) {
+    return seconds > 0
+      ? list.format([part(minutes, "minute"), part(seconds, "second")])
+      : part(minutes, "minute");
+  }
   return part(seconds, "second");
 }

@@ -141,7 +141,7 @@ function HistoryTable({ runs, busy }: { runs: BackupRun[]; busy: boolean }) {
     <Table aria-busy={busy} className={cn(busy && "opacity-60")} data-testid="history-table">
       <TableHeader>
         <TableRow className="hover:bg-transparent">
-          <TableHead className="w-10 pl-4 sm:pl-2">
+          <TableHead className="w-10 pr-0 pl-3 sm:pl-2">
             <span className="sr-only">{t("history.details")}</span>
           </TableHead>
           <TableHead>{t("history.started")}</TableHead>
@@ -179,7 +179,7 @@ function HistoryRow({ run, open, onToggle }: { run: BackupRun; open: boolean; on
         className="cursor-pointer"
         onClick={onToggle}
       >
-        <TableCell className="pl-4 sm:pl-2">
+        <TableCell className="pr-0 pl-3 sm:pl-2">
           <Button
             variant="ghost"
             size="icon"

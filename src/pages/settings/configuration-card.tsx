@@ -40,9 +40,11 @@ function ConfiguredBadge({ configured }: { configured: boolean }) {
 
 function Setting({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div className="grid gap-1.5 border-b py-3 last:border-b-0 sm:grid-cols-[minmax(0,14rem)_1fr] sm:items-center sm:gap-4">
+    <div className="flex flex-wrap items-center justify-between gap-x-4 gap-y-1.5 border-b py-3 last:border-b-0 sm:grid sm:grid-cols-[minmax(0,14rem)_1fr] sm:gap-4">
       <dt className="text-sm text-muted-foreground">{label}</dt>
-      <dd className="flex min-w-0 flex-wrap items-center gap-2 text-sm">{children}</dd>
+      <dd className="flex min-w-0 flex-wrap items-center justify-end gap-2 text-right text-sm sm:justify-start sm:text-left">
+        {children}
+      </dd>
     </div>
   );
 }
@@ -60,7 +62,7 @@ export function ConfigurationCard({ className }: { className?: string }) {
           {t("config.title")}
         </CardTitle>
         <CardDescription>{t("config.description")}</CardDescription>
-        <CardAction className="col-span-2 col-start-1 row-start-3 mt-2 justify-self-stretch sm:col-span-1 sm:col-start-2 sm:row-start-1 sm:mt-0 sm:justify-self-end">
+        <CardAction>
           <Button
             variant="outline"
             className="w-full sm:w-auto"
@@ -99,7 +101,8 @@ export function ConfigurationCard({ className }: { className?: string }) {
             <ConfigurationList status={status.data} />
           )}
         </div>
-        <div aria-live="polite">
+        {/* On phones the results come first, right under the button that asked for them. */}
+        <div aria-live="polite" className="order-first empty:hidden lg:order-none">
           {(test.data || test.isPending) && (
             <ConnectionTestResults checks={test.data?.checks} pending={test.isPending} />
           )}

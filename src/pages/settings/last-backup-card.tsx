@@ -87,7 +87,7 @@ export function LastBackupCard({ className }: { className?: string }) {
           {t("lastRun.title")}
         </CardTitle>
         <CardDescription>{t("lastRun.description")}</CardDescription>
-        <CardAction className="col-span-2 col-start-1 row-start-3 mt-2 justify-self-stretch sm:col-span-1 sm:col-start-2 sm:row-start-1 sm:mt-0 sm:justify-self-end">
+        <CardAction>
           <Button
             className="w-full sm:w-auto"
             onClick={() => runMutation.mutate()}

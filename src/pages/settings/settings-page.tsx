@@ -25,7 +25,7 @@ export function SettingsPage() {
       <main
         id="main"
         tabIndex={-1}
-        className="mx-auto grid max-w-6xl gap-6 px-4 py-6 outline-none sm:px-6 sm:py-8"
+        className="mx-auto grid max-w-6xl gap-6 px-3 py-6 outline-none sm:px-6 sm:py-8"
       >
         <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">{t("settings.title")}</h1>
         <BackupSection userId={session?.user.id} />
