@@ -12,6 +12,8 @@ import {
 } from "./errors.ts";
 import {
   backoffDelay,
+  type FetchedResponse,
+  fetchWithTimeout,
   isRetryableStatus,
   parseRetryAfter,
   type RetryPolicy,
@@ -89,14 +91,24 @@ export class GraphHttp {
         body = request.body as Uint8Array<ArrayBuffer>;
       }
 
-      let response: Response;
+      let response: FetchedResponse;
       try {
-        response = await o.fetch(url, { method: request.method, headers, body, signal: request.signal });
+        response = await fetchWithTimeout(
+          o.fetch,
+          url,
+          { method: request.method, headers, body },
+          o.retry.timeoutMs,
+          request.signal,
+        );
       } catch (error) {
         if (request.signal?.aborted) throw cancelled(request.operation, error);
         if (attempt < o.retry.maxAttempts) {
           const wait = backoffDelay(attempt, o.retry, o.random);
-          o.log(`Graph ${request.method} failed to connect (attempt ${attempt}); retrying in ${wait} ms`);
+          o.log(
+            `Graph ${request.method} failed (${
+              sanitise((error as Error).message, 80)
+            }, attempt ${attempt}); retrying in ${wait} ms`,
+          );
           await this.#pause(wait, request);
           continue;
         }
@@ -109,7 +121,7 @@ export class GraphHttp {
         );
       }
 
-      const text = await response.text();
+      const text = response.text;
       let parsed: unknown;
       try {
         parsed = text ? JSON.parse(text) : undefined;

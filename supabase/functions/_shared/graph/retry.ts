@@ -14,6 +14,8 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Longest Retry-After the client accepts to wait; a longer one fails the request at once. */
   maxRetryAfterMs: number;
+  /** Longest wait for one request's complete answer before it is abandoned and retried. */
+  timeoutMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -21,6 +23,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   baseDelayMs: 1_000,
   maxDelayMs: 30_000,
   maxRetryAfterMs: 120_000,
+  timeoutMs: 120_000,
 };
 
 /** Statuses worth retrying: throttling and transient server errors. Never 507 (quota) or 4xx. */
@@ -66,5 +69,44 @@ export async function sleepUnlessAborted(
     await Promise.race([sleep(ms), aborted]);
   } finally {
     signal.removeEventListener("abort", onAbort!);
+  }
+}
+
+export interface FetchedResponse {
+  status: number;
+  headers: Headers;
+  /** The whole body as text (Graph and the upload host answer small JSON documents). */
+  text: string;
+}
+
+/**
+ * One HTTP exchange, body included, abandoned when it takes longer than `timeoutMs` (a hung connection
+ * would otherwise hold the run until the platform kills it). A timeout rejects with an Error named
+ * "TimeoutError", which callers retry like a connection failure; the caller's own abort rejects as usual.
+ */
+export async function fetchWithTimeout(
+  fetchFn: typeof fetch,
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<FetchedResponse> {
+  signal?.throwIfAborted();
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const timeout = new Error(`No answer within ${timeoutMs / 1000} seconds`);
+  timeout.name = "TimeoutError";
+  const timer = setTimeout(() => controller.abort(timeout), timeoutMs);
+  try {
+    const response = await fetchFn(url, { ...init, signal: controller.signal });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text };
+  } catch (error) {
+    if (controller.signal.aborted && controller.signal.reason === timeout) throw timeout;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
   }
 }

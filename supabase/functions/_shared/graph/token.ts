@@ -5,6 +5,8 @@
 import { GraphError, type GraphErrorCode, parseServiceError, sanitise } from "./errors.ts";
 import {
   backoffDelay,
+  type FetchedResponse,
+  fetchWithTimeout,
   isRetryableStatus,
   parseRetryAfter,
   type RetryPolicy,
@@ -74,18 +76,23 @@ export class TokenProvider {
       scope: this.scope,
     });
     for (let attempt = 1;; attempt++) {
-      let response: Response;
+      let response: FetchedResponse;
       try {
-        response = await o.fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/x-www-form-urlencoded",
-            accept: "application/json",
-            "user-agent": o.userAgent,
+        response = await fetchWithTimeout(
+          o.fetch,
+          url,
+          {
+            method: "POST",
+            headers: {
+              "content-type": "application/x-www-form-urlencoded",
+              accept: "application/json",
+              "user-agent": o.userAgent,
+            },
+            body: body.toString(),
           },
-          body: body.toString(),
+          o.retry.timeoutMs,
           signal,
-        });
+        );
       } catch (error) {
         if (signal?.aborted) throw error;
         if (attempt < o.retry.maxAttempts) {
@@ -102,21 +109,20 @@ export class TokenProvider {
         );
       }
       if (isRetryableStatus(response.status) && attempt < o.retry.maxAttempts) {
-        await response.body?.cancel();
         const wait = parseRetryAfter(response.headers.get("retry-after"), o.now()) ??
           backoffDelay(attempt, o.retry, o.random);
         o.log(`Token request answered ${response.status} (attempt ${attempt}); retrying in ${wait} ms`);
         await sleepUnlessAborted(o.sleep, Math.min(wait, o.retry.maxRetryAfterMs), signal);
         continue;
       }
-      const text = await response.text();
+      const text = response.text;
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {
         json = undefined;
       }
-      if (response.ok) {
+      if (response.status >= 200 && response.status < 300) {
         const record = (json ?? {}) as Record<string, unknown>;
         if (typeof record.access_token !== "string" || typeof record.expires_in !== "number") {
           throw new GraphError(

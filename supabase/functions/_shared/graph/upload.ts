@@ -25,7 +25,14 @@ import {
 } from "./errors.ts";
 import { graphFailure, type GraphHttp, throttledTooLong } from "./graph-http.ts";
 import { QuickXorHash } from "./quick-xor-hash.ts";
-import { backoffDelay, isRetryableStatus, parseRetryAfter, sleepUnlessAborted } from "./retry.ts";
+import {
+  backoffDelay,
+  type FetchedResponse,
+  fetchWithTimeout,
+  isRetryableStatus,
+  parseRetryAfter,
+  sleepUnlessAborted,
+} from "./retry.ts";
 
 /** Largest file sent with a single PUT; Graph documents 4 MiB for simple uploads. */
 export const SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024;
@@ -443,19 +450,24 @@ class FileUpload {
     const signal = this.#options.signal;
     const range = `bytes ${start}-${start + bytes.length - 1}/${total}`;
     for (let attempt = 1;; attempt++) {
-      let response: Response;
+      let response: FetchedResponse;
       try {
-        response = await o.fetch(uploadUrl, {
-          method: "PUT",
-          // No Authorization: the upload URL carries its own credential and the host refuses tokens.
-          headers: {
-            "content-range": range,
-            "content-type": "application/octet-stream",
-            "user-agent": o.userAgent,
+        response = await fetchWithTimeout(
+          o.fetch,
+          uploadUrl,
+          {
+            method: "PUT",
+            // No Authorization: the upload URL carries its own credential and the host refuses tokens.
+            headers: {
+              "content-range": range,
+              "content-type": "application/octet-stream",
+              "user-agent": o.userAgent,
+            },
+            body: bytes as Uint8Array<ArrayBuffer>,
           },
-          body: bytes as Uint8Array<ArrayBuffer>,
+          o.retry.timeoutMs,
           signal,
-        });
+        );
       } catch (error) {
         if (signal?.aborted) throw error;
         if (attempt >= o.retry.maxAttempts) {
@@ -469,12 +481,14 @@ class FileUpload {
         }
         const wait = backoffDelay(attempt, o.retry, o.random);
         o.log(
-          `Fragment ${range} of "${this.#name}" failed to send (attempt ${attempt}); retrying in ${wait} ms`,
+          `Fragment ${range} of "${this.#name}" failed (${
+            sanitise((error as Error).message, 80)
+          }, attempt ${attempt}); retrying in ${wait} ms`,
         );
         await sleepUnlessAborted(o.sleep, wait, signal);
         continue;
       }
-      const text = await response.text();
+      const text = response.text;
       let body: unknown;
       try {
         body = text ? JSON.parse(text) : undefined;
@@ -502,19 +516,24 @@ class FileUpload {
   async #sessionStatus(uploadUrl: string): Promise<number | undefined> {
     const o = this.#http.options;
     for (let attempt = 1;; attempt++) {
-      let response: Response;
+      let response: FetchedResponse;
       try {
-        response = await o.fetch(uploadUrl, {
-          method: "GET",
-          headers: { accept: "application/json", "user-agent": o.userAgent },
-          signal: this.#options.signal,
-        });
+        response = await fetchWithTimeout(
+          o.fetch,
+          uploadUrl,
+          {
+            method: "GET",
+            headers: { accept: "application/json", "user-agent": o.userAgent },
+          },
+          o.retry.timeoutMs,
+          this.#options.signal,
+        );
       } catch (error) {
         if (this.#options.signal?.aborted || attempt >= o.retry.maxAttempts) throw error;
         await sleepUnlessAborted(o.sleep, backoffDelay(attempt, o.retry, o.random), this.#options.signal);
         continue;
       }
-      const text = await response.text();
+      const text = response.text;
       if (response.status === 404) return undefined;
       if (isRetryableStatus(response.status) && attempt < o.retry.maxAttempts) {
         const wait = parseRetryAfter(response.headers.get("retry-after"), o.now()) ??
@@ -528,7 +547,9 @@ class FileUpload {
       } catch {
         body = undefined;
       }
-      if (!response.ok) throw graphFailure(this.#operation, response.status, parseServiceError(body));
+      if (response.status !== 200) {
+        throw graphFailure(this.#operation, response.status, parseServiceError(body));
+      }
       const next = nextExpectedStart(body);
       if (next === undefined) {
         throw this.#fail("upload_failed", "the upload session did not say which bytes it expects");
@@ -541,8 +562,13 @@ class FileUpload {
   async #deleteSession(uploadUrl: string): Promise<void> {
     const o = this.#http.options;
     try {
-      const response = await o.fetch(uploadUrl, { method: "DELETE", headers: { "user-agent": o.userAgent } });
-      await response.body?.cancel();
+      // Not under the upload's signal: a cancelled upload must still delete its session.
+      await fetchWithTimeout(
+        o.fetch,
+        uploadUrl,
+        { method: "DELETE", headers: { "user-agent": o.userAgent } },
+        30_000,
+      );
     } catch {
       // Sessions expire by themselves; nothing more to do.
     }

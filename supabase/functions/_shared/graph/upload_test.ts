@@ -471,6 +471,18 @@ Deno.test("Graph client uploads to the emulator", async (t) => {
       assert.ok(sleeps.length >= 1 && sleeps.length <= 3, `slept ${sleeps.length} times`);
     });
 
+    await t.step("a fragment answered slower than the timeout is abandoned and sent again", async () => {
+      await fresh({ retry: { timeoutMs: 400 } });
+      await admin.addFault({ route: "uploadFragment", skip: 1, action: { kind: "delay", ms: 1500 } });
+      const bytes = testBytes(SESSION_SIZE, 30);
+      const item = await client.upload(folder, "slow.json", bytesUploadSource(bytes), {
+        fragmentSize: FRAGMENT,
+      });
+      await assertStored(admin, "slow.json", bytes, item);
+      assert.equal(sleeps.length, 1);
+      assert.ok(logs.some((line) => /No answer within 0.4 seconds/.test(line)));
+    });
+
     await t.step("a cancelled upload deletes its session", async () => {
       await fresh();
       const controller = new AbortController();
