@@ -53,7 +53,8 @@ async function loadTestFiles(filters: string[]): Promise<TestFile[]> {
   return Promise.all(
     chosen.map(async (name) => {
       const sql = await readFile(path.join(root, testsDir, name), "utf8");
-      const setup = /^--\s*setup:\s*([a-z0-9-]+)\s*$/m.exec(sql.split("\n").slice(0, 20).join("\n"))?.[1] ?? "default";
+      const setup =
+        /^--\s*setup:\s*([a-z0-9-]+)\s*$/m.exec(sql.split("\n").slice(0, 20).join("\n"))?.[1] ?? "default";
       return { name, sql, setup };
     }),
   );
@@ -67,8 +68,10 @@ async function prepareDatabase(admin: pg.Client, setup: string, database: string
     const extra: SetupFile[] = [];
     if (setup !== "default") {
       const relative = `${testsDir}/fixtures/${setup}.sql`;
-      const sql = await readFile(path.join(root, relative), "utf8").catch(() => {
-        throw new Error(`Cannot prepare the SQL test database: fixture "${relative}" does not exist`);
+      const sql = await readFile(path.join(root, relative), "utf8").catch((error: unknown) => {
+        throw new Error(`Cannot prepare the SQL test database: fixture "${relative}" does not exist`, {
+          cause: error,
+        });
       });
       extra.push({ name: relative, sql, checksum: "fixture" });
     }
@@ -78,6 +81,7 @@ async function prepareDatabase(admin: pg.Client, setup: string, database: string
     } catch (error) {
       throw new Error(
         `Cannot run the SQL tests: the pgTAP extension is not installed on this PostgreSQL (${(error as Error).message}); on Debian: apt-get install -y postgresql-15-pgtap`,
+        { cause: error },
       );
     }
   } finally {
@@ -150,7 +154,9 @@ async function main(): Promise<number> {
   const filters = process.argv.slice(2).filter((a) => a !== "--");
   const files = await loadTestFiles(filters);
   if (!files.length) {
-    console.error(`Cannot run the SQL tests: no *.test.sql file in ${testsDir} matches ${JSON.stringify(filters)}`);
+    console.error(
+      `Cannot run the SQL tests: no *.test.sql file in ${testsDir} matches ${JSON.stringify(filters)}`,
+    );
     console.log("sql tests: 0 passed, 1 failed");
     return 1;
   }

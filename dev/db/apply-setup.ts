@@ -130,8 +130,11 @@ export async function applyDatabaseSetup(
   await ensureRecordTables(db);
 
   const recorded = new Map<string, string>(
-    (await db.query<{ name: string; checksum: string }>("select name, checksum from supabase_migrations.local_stack_files"))
-      .rows.map((r) => [r.name, r.checksum]),
+    (
+      await db.query<{ name: string; checksum: string }>(
+        "select name, checksum from supabase_migrations.local_stack_files",
+      )
+    ).rows.map((r) => [r.name, r.checksum]),
   );
   const idempotent = [files.baseline, ...(options.extraAfterBaseline ?? []), ...files.extensions];
   for (const file of idempotent) {
@@ -152,9 +155,9 @@ export async function applyDatabaseSetup(
   }
 
   const versions = new Set(
-    (await db.query<{ version: string }>("select version from supabase_migrations.schema_migrations")).rows.map(
-      (r) => r.version,
-    ),
+    (
+      await db.query<{ version: string }>("select version from supabase_migrations.schema_migrations")
+    ).rows.map((r) => r.version),
   );
   for (const file of files.migrations) {
     const version = migrationVersion(file.name);

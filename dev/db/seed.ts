@@ -214,15 +214,17 @@ from generate_series(1, ${SEED_COUNTS.payments}) as i;
 `;
 
 export async function isSeeded(db: Queryable): Promise<boolean> {
-  const found = await db.query(
-    "select 1 from supabase_migrations.local_stack_files where name = $1",
-    [SEED_MARKER],
-  );
+  const found = await db.query("select 1 from supabase_migrations.local_stack_files where name = $1", [
+    SEED_MARKER,
+  ]);
   return found.rows.length > 0;
 }
 
 /** Seeds once per database (recorded next to the applied setup files); returns whether it ran. */
-export async function seedDatabase(db: Queryable, log: (line: string) => void = () => undefined): Promise<boolean> {
+export async function seedDatabase(
+  db: Queryable,
+  log: (line: string) => void = () => undefined,
+): Promise<boolean> {
   if (await isSeeded(db)) return false;
   await db.query("begin");
   try {

@@ -58,7 +58,7 @@ const pending = new Set<Promise<unknown>>();
       .catch((error: unknown) => {
         log(
           `a background task (EdgeRuntime.waitUntil) failed: ${
-            error instanceof Error ? error.stack ?? error.message : String(error)
+            error instanceof Error ? (error.stack ?? error.message) : String(error)
           }`,
         );
       })
@@ -136,7 +136,7 @@ async function loadFunctions(): Promise<string[]> {
         bootErrors.set(name, "the module did not call Deno.serve(handler)");
       }
     } catch (error) {
-      bootErrors.set(name, error instanceof Error ? error.stack ?? error.message : String(error));
+      bootErrors.set(name, error instanceof Error ? (error.stack ?? error.message) : String(error));
     } finally {
       loading = undefined;
     }
@@ -164,7 +164,9 @@ async function route(request: Request, info: unknown): Promise<Response> {
   try {
     return await handler(request, info);
   } catch (error) {
-    log(`function "${name}" threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    log(
+      `function "${name}" threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     return json(500, {
       code: "WORKER_ERROR",
       message: "Function exited due to an error (please check logs)",

@@ -119,7 +119,11 @@ async function passwordGrant(ctx: AuthContext, body: Record<string, unknown>, us
   const password = typeof body.password === "string" ? body.password : "";
   if (!email) {
     if (typeof body.phone === "string") {
-      throw new AuthError(400, "validation_failed", "Cannot sign in with a phone number: not supported by the local gateway");
+      throw new AuthError(
+        400,
+        "validation_failed",
+        "Cannot sign in with a phone number: not supported by the local gateway",
+      );
     }
     throw new AuthError(400, "validation_failed", "missing email or phone");
   }
@@ -136,7 +140,8 @@ async function passwordGrant(ctx: AuthContext, body: Record<string, unknown>, us
       [email, password],
     );
     const user = found.rows[0];
-    if (!user || !user.password_ok) throw new AuthError(400, "invalid_credentials", "Invalid login credentials");
+    if (!user || !user.password_ok)
+      throw new AuthError(400, "invalid_credentials", "Invalid login credentials");
     if (user.banned) throw new AuthError(400, "user_banned", "User is banned");
     if (!user.confirmed) throw new AuthError(400, "email_not_confirmed", "Email not confirmed");
     const session = await db.query<{ id: string }>(
@@ -150,7 +155,9 @@ async function passwordGrant(ctx: AuthContext, body: Record<string, unknown>, us
       user.id,
       sessionId,
     ]);
-    await db.query("update auth.users set last_sign_in_at = now(), updated_at = now() where id = $1", [user.id]);
+    await db.query("update auth.users set last_sign_in_at = now(), updated_at = now() where id = $1", [
+      user.id,
+    ]);
     const fresh = (await db.query<UserRow>(`${USER_SELECT} where u.id = $1`, [user.id])).rows[0] as UserRow;
     return issueSession(ctx, db, fresh, sessionId, refreshToken, Math.floor(Date.now() / 1000));
   });
@@ -160,7 +167,13 @@ async function refreshGrant(ctx: AuthContext, body: Record<string, unknown>) {
   const token = typeof body.refresh_token === "string" ? body.refresh_token : "";
   if (!token) throw new AuthError(400, "validation_failed", "Refresh Token is required");
   return withOwnerTransaction(ctx.pool, async (db) => {
-    const found = await db.query<{ id: string; revoked: boolean; user_id: string; session_id: string; created: number }>(
+    const found = await db.query<{
+      id: string;
+      revoked: boolean;
+      user_id: string;
+      session_id: string;
+      created: number;
+    }>(
       `select r.id::text as id, r.revoked, r.user_id, r.session_id::text as session_id,
               extract(epoch from s.created_at)::int as created
        from auth.refresh_tokens r join auth.sessions s on s.id = r.session_id
@@ -168,7 +181,8 @@ async function refreshGrant(ctx: AuthContext, body: Record<string, unknown>) {
       [token],
     );
     const row = found.rows[0];
-    if (!row) throw new AuthError(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
+    if (!row)
+      throw new AuthError(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
     let nextToken: string;
     if (row.revoked) {
       const child = await db.query<{ token: string }>(
@@ -182,21 +196,27 @@ async function refreshGrant(ctx: AuthContext, body: Record<string, unknown>) {
       nextToken = child.rows[0].token;
     } else {
       nextToken = newRefreshToken();
-      await db.query("update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1", [row.id]);
+      await db.query("update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1", [
+        row.id,
+      ]);
       await db.query(
         "insert into auth.refresh_tokens (token, user_id, session_id, parent) values ($1, $2, $3, $4)",
         [nextToken, row.user_id, row.session_id, token],
       );
     }
-    const user = (await db.query<UserRow>(`${USER_SELECT} where u.id = $1 and u.deleted_at is null`, [row.user_id]))
-      .rows[0];
+    const user = (
+      await db.query<UserRow>(`${USER_SELECT} where u.id = $1 and u.deleted_at is null`, [row.user_id])
+    ).rows[0];
     if (!user) throw new AuthError(403, "user_not_found", "User from sub claim in JWT does not exist");
     return issueSession(ctx, db, user, row.session_id, nextToken, row.created);
   });
 }
 
 /** Checks a user access token the way GoTrue does for /user and /logout. */
-async function userFromAccessToken(ctx: AuthContext, c: Context): Promise<{ claims: Record<string, unknown> }> {
+async function userFromAccessToken(
+  ctx: AuthContext,
+  c: Context,
+): Promise<{ claims: Record<string, unknown> }> {
   const token = bearerToken(c.req.header("authorization"));
   if (!token) throw new AuthError(401, "no_authorization", "This endpoint requires a valid Bearer token");
   let claims: Record<string, unknown>;
@@ -204,7 +224,10 @@ async function userFromAccessToken(ctx: AuthContext, c: Context): Promise<{ clai
     claims = await verifyJwt(ctx.jwtSecret, token);
   } catch (error) {
     if (error instanceof TokenError) {
-      const reason = error.problem === "expired" ? "token has invalid claims: token is expired" : "unable to parse or verify signature";
+      const reason =
+        error.problem === "expired"
+          ? "token has invalid claims: token is expired"
+          : "unable to parse or verify signature";
       throw new AuthError(403, "bad_jwt", `invalid JWT: ${reason}`);
     }
     throw error;
@@ -247,13 +270,20 @@ export function createAuthRoutes(ctx: AuthContext): Hono {
     try {
       const { claims } = await userFromAccessToken(ctx, c);
       const found = await withOwnerTransaction(ctx.pool, async (db) => {
-        const user = (await db.query<UserRow>(`${USER_SELECT} where u.id = $1 and u.deleted_at is null`, [claims.sub]))
-          .rows[0];
+        const user = (
+          await db.query<UserRow>(`${USER_SELECT} where u.id = $1 and u.deleted_at is null`, [claims.sub])
+        ).rows[0];
         if (!user) throw new AuthError(403, "user_not_found", "User from sub claim in JWT does not exist");
         if (typeof claims.session_id === "string") {
-          const session = await db.query("select 1 from auth.sessions where id = $1::uuid", [claims.session_id]);
+          const session = await db.query("select 1 from auth.sessions where id = $1::uuid", [
+            claims.session_id,
+          ]);
           if (!session.rows.length) {
-            throw new AuthError(403, "session_not_found", "Session from session_id claim in JWT does not exist");
+            throw new AuthError(
+              403,
+              "session_not_found",
+              "Session from session_id claim in JWT does not exist",
+            );
           }
         }
         return user;
@@ -265,7 +295,10 @@ export function createAuthRoutes(ctx: AuthContext): Hono {
   });
 
   app.put("/user", (c) =>
-    sendAuthError(c, new AuthError(501, "not_implemented", "Cannot update the user: not supported by the local gateway")),
+    sendAuthError(
+      c,
+      new AuthError(501, "not_implemented", "Cannot update the user: not supported by the local gateway"),
+    ),
   );
 
   app.post("/logout", async (c) => {
@@ -278,7 +311,8 @@ export function createAuthRoutes(ctx: AuthContext): Hono {
       const sessionId = typeof claims.session_id === "string" ? claims.session_id : null;
       await withOwnerTransaction(ctx.pool, async (db) => {
         if (scope === "global") await db.query("delete from auth.sessions where user_id = $1", [claims.sub]);
-        else if (scope === "local") await db.query("delete from auth.sessions where id = $1::uuid", [sessionId]);
+        else if (scope === "local")
+          await db.query("delete from auth.sessions where id = $1::uuid", [sessionId]);
         else {
           await db.query("delete from auth.sessions where user_id = $1 and id is distinct from $2::uuid", [
             claims.sub,
@@ -308,7 +342,11 @@ export function createAuthRoutes(ctx: AuthContext): Hono {
   );
 
   app.get("/health", (c) =>
-    c.json({ version: "local", name: "GoTrue", description: "Local stand-in for Supabase Auth (dev/gateway)" }),
+    c.json({
+      version: "local",
+      name: "GoTrue",
+      description: "Local stand-in for Supabase Auth (dev/gateway)",
+    }),
   );
 
   app.get("/.well-known/jwks.json", (c) => c.json({ keys: [] }));

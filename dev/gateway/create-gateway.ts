@@ -43,7 +43,10 @@ function requireApiKey(keys: ApiKeys) {
     const key = c.req.header("apikey") ?? c.req.query("apikey");
     if (!key) {
       return c.json(
-        { message: "No API key found in request", hint: "No `apikey` request header or url param was found." },
+        {
+          message: "No API key found in request",
+          hint: "No `apikey` request header or url param was found.",
+        },
         401,
       );
     }
@@ -63,7 +66,14 @@ export function createGateway(options: GatewayOptions): Hono {
   const apiCors = cors({
     origin: (origin) => origin || "*",
     allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    exposeHeaders: ["Content-Range", "Content-Length", "Content-Disposition", "ETag", "X-Supabase-Api-Version", "Range"],
+    exposeHeaders: [
+      "Content-Range",
+      "Content-Length",
+      "Content-Disposition",
+      "ETag",
+      "X-Supabase-Api-Version",
+      "Range",
+    ],
     maxAge: 3600,
     credentials: true,
   });
@@ -120,9 +130,17 @@ export function createGateway(options: GatewayOptions): Hono {
   );
 
   app.get("/", (c) =>
-    c.json({ name: "local Supabase gateway", services: ["/auth/v1", "/rest/v1", "/storage/v1", "/functions/v1"] }),
+    c.json({
+      name: "local Supabase gateway",
+      services: ["/auth/v1", "/rest/v1", "/storage/v1", "/functions/v1"],
+    }),
   );
-  app.notFound((c) => c.json({ message: `Cannot handle ${c.req.method} ${c.req.path}: no such route on the local gateway` }, 404));
+  app.notFound((c) =>
+    c.json(
+      { message: `Cannot handle ${c.req.method} ${c.req.path}: no such route on the local gateway` },
+      404,
+    ),
+  );
   app.onError((error, c) => {
     log(`Internal error on ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
     return c.json({ message: `Internal error in the local gateway: ${error.message}` }, 500);

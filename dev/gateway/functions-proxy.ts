@@ -49,7 +49,10 @@ export async function proxyFunction(ctx: FunctionsContext, c: Context): Promise<
   const base = ctx.functionsUrl();
   if (!base) {
     return c.json(
-      { code: "BOOT_ERROR", message: `Cannot reach function "${name}": the local functions server is not running` },
+      {
+        code: "BOOT_ERROR",
+        message: `Cannot reach function "${name}": the local functions server is not running`,
+      },
       503,
     );
   }
@@ -83,5 +86,9 @@ export async function proxyFunction(ctx: FunctionsContext, c: Context): Promise<
     const lower = key.toLowerCase();
     if (!HOP_HEADERS.has(lower) && lower !== "content-encoding") responseHeaders.append(key, value);
   });
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: responseHeaders });
+  return new Response(upstream.body, {
+    status: upstream.status,
+    statusText: upstream.statusText,
+    headers: responseHeaders,
+  });
 }

@@ -9,6 +9,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
 
 export class TooLargeError extends Error {}
@@ -64,7 +65,7 @@ export class ObjectFiles {
         ? Readable.from([])
         : body instanceof Uint8Array
           ? Readable.from([Buffer.from(body)])
-          : Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>);
+          : Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
     try {
       await pipeline(source, meter, createWriteStream(tempPath));
     } catch (error) {
@@ -89,7 +90,10 @@ export class ObjectFiles {
     await rm(this.filePath(bucket, version), { force: true });
   }
 
-  async open(bucket: string, version: string | null): Promise<{ stream: ReadableStream<Uint8Array>; size: number } | undefined> {
+  async open(
+    bucket: string,
+    version: string | null,
+  ): Promise<{ stream: ReadableStream<Uint8Array>; size: number } | undefined> {
     if (!version) return undefined;
     const file = this.filePath(bucket, version);
     const info = await stat(file).catch(() => undefined);

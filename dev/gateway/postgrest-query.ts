@@ -70,8 +70,25 @@ export interface ReadQuery {
 const RESERVED = new Set(["select", "order", "limit", "offset", "columns", "on_conflict"]);
 const COMPARISONS = { eq: "=", neq: "<>", gt: ">", gte: ">=", lt: "<", lte: "<=" } as const;
 const KNOWN_UNSUPPORTED_OPERATORS = new Set([
-  "cs", "cd", "ov", "sl", "sr", "nxl", "nxr", "adj", "fts", "plfts", "phfts", "wfts", "match", "imatch",
-  "isdistinct", "like(any)", "like(all)", "ilike(any)", "ilike(all)",
+  "cs",
+  "cd",
+  "ov",
+  "sl",
+  "sr",
+  "nxl",
+  "nxr",
+  "adj",
+  "fts",
+  "plfts",
+  "phfts",
+  "wfts",
+  "match",
+  "imatch",
+  "isdistinct",
+  "like(any)",
+  "like(all)",
+  "ilike(any)",
+  "ilike(all)",
 ]);
 
 /** Splits on commas outside double quotes and parentheses. */
@@ -107,7 +124,8 @@ function checkPlainColumn(name: string, where: string): string {
   if (name.startsWith('"')) return unquote(name);
   if (name.includes("->")) throw unsupported(`JSON path access ("${name}") in ${where}`);
   if (name.includes("::")) throw unsupported(`casting ("${name}") in ${where}`);
-  if (name.includes("(") || name.includes(")")) throw unsupported(`computed or embedded columns ("${name}") in ${where}`);
+  if (name.includes("(") || name.includes(")"))
+    throw unsupported(`computed or embedded columns ("${name}") in ${where}`);
   if (name.includes("!")) throw unsupported(`embedding hints ("${name}") in ${where}`);
   if (name.includes(".")) throw unsupported(`referencing another table ("${name}") in ${where}`);
   if (!name) throw parseError(`"failed to parse ${where}": empty column name`);
@@ -123,7 +141,9 @@ export function parseSelect(select: string | null): SelectItem[] {
     if (item.startsWith("...")) throw unsupported(`spreading embedded resources ("${item}")`);
     if (item.includes("(")) {
       throw unsupported(
-        /^\w*\(\)$|\.\w+\(\)$/.test(item) ? `aggregate functions ("${item}")` : `embedded resources ("${item}")`,
+        /^\w*\(\)$|\.\w+\(\)$/.test(item)
+          ? `aggregate functions ("${item}")`
+          : `embedded resources ("${item}")`,
         "Select the columns of one table at a time, or create a view or an RPC function.",
       );
     }
@@ -193,12 +213,19 @@ export function parseFilter(column: string, expression: string): Filter {
   if (operator === "in") return { column: name, negate, operator: "in", value: parseList(value, raw) };
   if (operator === "is") {
     if (!["null", "not_null", "true", "false", "unknown"].includes(value)) {
-      throw parseError(`failed to parse filter (${raw})`, "is. accepts null, not_null, true, false or unknown");
+      throw parseError(
+        `failed to parse filter (${raw})`,
+        "is. accepts null, not_null, true, false or unknown",
+      );
     }
     return { column: name, negate, operator: "is", value };
   }
   const bare = operator.replace(/\(.*\)$/, "");
-  if (KNOWN_UNSUPPORTED_OPERATORS.has(operator) || KNOWN_UNSUPPORTED_OPERATORS.has(bare) || /\((any|all)\)$/.test(operator)) {
+  if (
+    KNOWN_UNSUPPORTED_OPERATORS.has(operator) ||
+    KNOWN_UNSUPPORTED_OPERATORS.has(bare) ||
+    /\((any|all)\)$/.test(operator)
+  ) {
     throw unsupported(`the "${operator}" filter operator`, raw);
   }
   throw parseError(`failed to parse filter (${raw})`, `Unknown operator "${operator}"`);
@@ -242,7 +269,13 @@ export function parseReadQuery(params: URLSearchParams, range: string | null): R
   if (offset !== undefined) query.offset = offset;
   if (range) {
     const match = /^(?:items=)?(\d+)-(\d*)$/.exec(range.trim());
-    if (!match) throw new RestError(416, { code: "PGRST103", message: "Requested range not satisfiable", details: range, hint: null });
+    if (!match)
+      throw new RestError(416, {
+        code: "PGRST103",
+        message: "Requested range not satisfiable",
+        details: range,
+        hint: null,
+      });
     if (limit !== undefined || offset !== undefined) {
       throw unsupported("combining a Range header with limit or offset parameters");
     }
@@ -306,7 +339,11 @@ export function renderWhere(filters: Filter[], alias: string, params: Params): s
 
 export function renderSelectList(items: SelectItem[], alias: string): string {
   return items
-    .map((item) => (item.kind === "star" ? `${alias}.*` : `${alias}.${quoteIdent(item.column)} as ${quoteIdent(item.alias)}`))
+    .map((item) =>
+      item.kind === "star"
+        ? `${alias}.*`
+        : `${alias}.${quoteIdent(item.column)} as ${quoteIdent(item.alias)}`,
+    )
     .join(", ");
 }
 
@@ -334,7 +371,11 @@ export function renderJsonAggregate(rowsSql: string, stripNulls: boolean): strin
   return `select count(*)::int as n, coalesce(json_agg(${row}), '[]')::text as body from (${rowsSql}) as _row`;
 }
 
-export function buildRead(table: string, query: ReadQuery, stripNulls: boolean): { rows: SqlText; count: SqlText } {
+export function buildRead(
+  table: string,
+  query: ReadQuery,
+  stripNulls: boolean,
+): { rows: SqlText; count: SqlText } {
   const params = new Params();
   const where = renderWhere(query.filters, "_t", params);
   const rowsSql = `select ${renderSelectList(query.select, "_t")} from ${table} as _t${where}${renderOrder(query.order, "_t")}${renderLimit(query, params)}`;
@@ -342,7 +383,10 @@ export function buildRead(table: string, query: ReadQuery, stripNulls: boolean):
   const countWhere = renderWhere(query.filters, "_t", countParams);
   return {
     rows: { text: renderJsonAggregate(rowsSql, stripNulls), values: params.values },
-    count: { text: `select count(*)::bigint as total from ${table} as _t${countWhere}`, values: countParams.values },
+    count: {
+      text: `select count(*)::bigint as total from ${table} as _t${countWhere}`,
+      values: countParams.values,
+    },
   };
 }
 
@@ -406,7 +450,12 @@ export function buildUpdate(
   };
 }
 
-export function buildDelete(table: string, filters: Filter[], returning: SelectItem[], stripNulls: boolean): SqlText {
+export function buildDelete(
+  table: string,
+  filters: Filter[],
+  returning: SelectItem[],
+  stripNulls: boolean,
+): SqlText {
   const params = new Params();
   const where = renderWhere(filters, "_t", params);
   return {

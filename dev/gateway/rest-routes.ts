@@ -59,9 +59,26 @@ export function statusForSqlState(code: string, role: string): number {
   if (code in exact) return exact[code] as number;
   if (/^PT\d{3}$/.test(code)) return Number(code.slice(2));
   const prefixes: Array<[string, number]> = [
-    ["08", 503], ["09", 500], ["0L", 403], ["0P", 403], ["25", 500], ["28", 403], ["2D", 500], ["38", 500],
-    ["39", 500], ["3B", 500], ["40", 500], ["53", 503], ["54", 500], ["55", 500], ["57", 500], ["58", 500],
-    ["F0", 500], ["HV", 500], ["P0", 500], ["XX", 500],
+    ["08", 503],
+    ["09", 500],
+    ["0L", 403],
+    ["0P", 403],
+    ["25", 500],
+    ["28", 403],
+    ["2D", 500],
+    ["38", 500],
+    ["39", 500],
+    ["3B", 500],
+    ["40", 500],
+    ["53", 503],
+    ["54", 500],
+    ["55", 500],
+    ["57", 500],
+    ["58", 500],
+    ["F0", 500],
+    ["HV", 500],
+    ["P0", 500],
+    ["XX", 500],
   ];
   for (const [prefix, status] of prefixes) if (code.startsWith(prefix)) return status;
   return 400;
@@ -81,7 +98,10 @@ export function restErrorFromPostgres(error: unknown, role: string): RestError {
 function tokenErrorResponse(c: Context, error: TokenError): Response {
   const expired = error.problem === "expired";
   c.header("WWW-Authenticate", `Bearer error="invalid_token", error_description="${error.message}"`);
-  return c.json({ code: expired ? "PGRST303" : "PGRST301", details: null, hint: null, message: error.message }, 401);
+  return c.json(
+    { code: expired ? "PGRST303" : "PGRST301", details: null, hint: null, message: error.message },
+    401,
+  );
 }
 
 function sendError(c: Context, error: unknown, role: string): Response {
@@ -132,7 +152,11 @@ function representation(accept: string | undefined): Representation {
     if (media === "application/json" || media === "*/*" || media === "application/vnd.pgrst.array+json") {
       return { single: false, stripNulls };
     }
-    if (media === "text/csv" || media === "application/geo+json" || media?.startsWith("application/vnd.pgrst.plan")) {
+    if (
+      media === "text/csv" ||
+      media === "application/geo+json" ||
+      media?.startsWith("application/vnd.pgrst.plan")
+    ) {
       throw unsupported(`the "${media}" response format`);
     }
   }
@@ -230,7 +254,13 @@ interface FunctionInfo {
   variadic: boolean;
 }
 
-async function findFunction(db: Db, schema: string, name: string, argNames: string[], wholeBody: boolean): Promise<FunctionInfo> {
+async function findFunction(
+  db: Db,
+  schema: string,
+  name: string,
+  argNames: string[],
+  wholeBody: boolean,
+): Promise<FunctionInfo> {
   const rows = (
     await db.query<{
       oid: number;
@@ -281,7 +311,8 @@ async function findFunction(db: Db, schema: string, name: string, argNames: stri
     };
   });
   const matches = candidates.filter((f) => {
-    if (wholeBody) return f.inputs.length === 1 && !f.inputs[0]?.name && /^jsonb?$/.test(f.inputs[0]?.type ?? "");
+    if (wholeBody)
+      return f.inputs.length === 1 && !f.inputs[0]?.name && /^jsonb?$/.test(f.inputs[0]?.type ?? "");
     const names = f.inputs.map((i) => i.name);
     if (argNames.some((a) => !names.includes(a))) return false;
     return f.inputs.slice(0, f.required).every((i) => argNames.includes(i.name));
@@ -322,7 +353,10 @@ function renderArgument(params: Params, type: string, value: unknown, fromQuery:
 async function handleRpc(ctx: RestContext, c: Context): Promise<Response> {
   const method = c.req.method;
   if (method !== "GET" && method !== "POST" && method !== "HEAD") {
-    return c.json({ code: "PGRST101", details: null, hint: null, message: "Only GET and POST verbs are allowed" }, 405);
+    return c.json(
+      { code: "PGRST101", details: null, hint: null, message: "Only GET and POST verbs are allowed" },
+      405,
+    );
   }
   let role = "anon";
   try {
@@ -331,7 +365,9 @@ async function handleRpc(ctx: RestContext, c: Context): Promise<Response> {
     const name = c.req.param("fn") as string;
     const schema = schemaOf(ctx, c, method === "POST" ? "content-profile" : "accept-profile");
     const rep = representation(c.req.header("accept"));
-    const prefs = parsePreferences(c.req.raw.headers.get("prefer") ? [c.req.raw.headers.get("prefer") as string] : []);
+    const prefs = parsePreferences(
+      c.req.raw.headers.get("prefer") ? [c.req.raw.headers.get("prefer") as string] : [],
+    );
     const url = new URL(c.req.url);
 
     let args: Record<string, unknown> = {};
@@ -365,7 +401,10 @@ async function handleRpc(ctx: RestContext, c: Context): Promise<Response> {
             ? renderArgument(params, fn.inputs[0]?.type ?? "json", wholeBody, false)
             : fn.inputs
                 .filter((i) => i.name in args)
-                .map((i) => `${quoteIdent(i.name)} => ${renderArgument(params, i.type, args[i.name], method !== "POST")}`)
+                .map(
+                  (i) =>
+                    `${quoteIdent(i.name)} => ${renderArgument(params, i.type, args[i.name], method !== "POST")}`,
+                )
                 .join(", ");
         const call = `${quoteIdent(schema)}.${quoteIdent(name)}(${argsSql})`;
         const query: ReadQuery = parseReadQuery(filterParams, c.req.header("range") ?? null);
@@ -374,21 +413,32 @@ async function handleRpc(ctx: RestContext, c: Context): Promise<Response> {
           if (fn.retKind !== "c") throw unsupported("functions returning a set of scalar values");
           const where = renderWhere(query.filters, "_t", params);
           const rowsSql = `select ${renderSelectList(query.select, "_t")} from ${call} as _t${where}${renderOrder(query.order, "_t")}${renderLimit(query, params)}`;
-          const rows = await runJsonQuery(db, { text: renderJsonAggregate(rowsSql, rep.stripNulls), values: params.values });
+          const rows = await runJsonQuery(db, {
+            text: renderJsonAggregate(rowsSql, rep.stripNulls),
+            values: params.values,
+          });
           if (!fn.retset) {
             return sendRows(c, rows, { ...rep, single: true }, 200, undefined);
           }
           const range = readRange(query.offset ?? 0, rows.n, prefs.count ? rows.n : undefined);
           return sendRows(c, rows, rep, 200, range);
         }
-        if (query.filters.length || query.order.length || query.limit !== undefined || query.select.some((s) => s.kind !== "star")) {
+        if (
+          query.filters.length ||
+          query.order.length ||
+          query.limit !== undefined ||
+          query.select.some((s) => s.kind !== "star")
+        ) {
           throw unsupported("filters, order, limit or select on a function returning a single value");
         }
         if (fn.retType === "void") {
           await db.query(`select ${call}`, params.values);
           return c.body(null, 204);
         }
-        const result = await db.query<{ body: string }>(`select to_json(${call})::text as body`, params.values);
+        const result = await db.query<{ body: string }>(
+          `select to_json(${call})::text as body`,
+          params.values,
+        );
         c.header("Content-Type", "application/json; charset=utf-8");
         return method === "HEAD" ? c.body(null, 200) : c.body(result.rows[0]?.body ?? "null", 200);
       },
@@ -435,7 +485,9 @@ async function handleTable(ctx: RestContext, c: Context): Promise<Response> {
     const name = decodeURIComponent(c.req.param("table") as string);
     const url = new URL(c.req.url);
     const rep = representation(c.req.header("accept"));
-    const prefs = parsePreferences(c.req.raw.headers.get("prefer") ? [c.req.raw.headers.get("prefer") as string] : []);
+    const prefs = parsePreferences(
+      c.req.raw.headers.get("prefer") ? [c.req.raw.headers.get("prefer") as string] : [],
+    );
     if (url.searchParams.has("on_conflict")) throw unsupported("upserts (on_conflict)");
 
     if (method === "GET" || method === "HEAD") {
@@ -481,7 +533,8 @@ async function handleTable(ctx: RestContext, c: Context): Promise<Response> {
     if (method === "POST" || method === "PATCH" || method === "DELETE") {
       const schema = schemaOf(ctx, c, "content-profile");
       const query = parseReadQuery(url.searchParams, null);
-      if (query.limit !== undefined || query.offset !== undefined) throw unsupported(`limit or offset on ${method}`);
+      if (query.limit !== undefined || query.offset !== undefined)
+        throw unsupported(`limit or offset on ${method}`);
       if (query.order.length) throw unsupported(`order on ${method}`);
       const returning = query.select;
       const body = method === "DELETE" ? undefined : await readBody(c);
@@ -495,16 +548,39 @@ async function handleTable(ctx: RestContext, c: Context): Promise<Response> {
             if (query.filters.length) throw unsupported("filters on an insert");
             const rows = (Array.isArray(body) ? body : [body]) as Record<string, unknown>[];
             if (rows.some((r) => r === null || typeof r !== "object" || Array.isArray(r))) {
-              throw new RestError(400, { code: "PGRST102", message: "Expected a JSON object or an array of objects", details: null, hint: null });
+              throw new RestError(400, {
+                code: "PGRST102",
+                message: "Expected a JSON object or an array of objects",
+                details: null,
+                hint: null,
+              });
             }
-            if (!rows.length) return sendRows(c, { n: 0, body: "[]" }, rep, prefs.return === "minimal" ? 201 : 201, "*/0");
-            sql = buildInsert(table, rows, insertColumns(rows, url.searchParams.get("columns")), returning, rep.stripNulls);
+            if (!rows.length)
+              return sendRows(c, { n: 0, body: "[]" }, rep, prefs.return === "minimal" ? 201 : 201, "*/0");
+            sql = buildInsert(
+              table,
+              rows,
+              insertColumns(rows, url.searchParams.get("columns")),
+              returning,
+              rep.stripNulls,
+            );
           } else if (method === "PATCH") {
             if (body === null || typeof body !== "object" || Array.isArray(body)) {
-              throw new RestError(400, { code: "PGRST102", message: "Expected a JSON object for an update", details: null, hint: null });
+              throw new RestError(400, {
+                code: "PGRST102",
+                message: "Expected a JSON object for an update",
+                details: null,
+                hint: null,
+              });
             }
             if (!Object.keys(body).length) return c.body(null, 204);
-            sql = buildUpdate(table, body as Record<string, unknown>, query.filters, returning, rep.stripNulls);
+            sql = buildUpdate(
+              table,
+              body as Record<string, unknown>,
+              query.filters,
+              returning,
+              rep.stripNulls,
+            );
           } else {
             sql = buildDelete(table, query.filters, returning, rep.stripNulls);
           }
@@ -524,7 +600,10 @@ async function handleTable(ctx: RestContext, c: Context): Promise<Response> {
       );
     }
     if (method === "PUT") throw unsupported("PUT (single-row upsert)");
-    return c.json({ code: "PGRST117", details: null, hint: null, message: `Unsupported HTTP method: ${method}` }, 405);
+    return c.json(
+      { code: "PGRST117", details: null, hint: null, message: `Unsupported HTTP method: ${method}` },
+      405,
+    );
   } catch (error) {
     return sendError(c, error, role);
   }
@@ -534,11 +613,17 @@ export function createRestRoutes(ctx: RestContext): Hono {
   const app = new Hono();
   app.all("/rpc/:fn", (c) => handleRpc(ctx, c));
   app.all("/:table", (c) => handleTable(ctx, c));
-  app.get("/", (c) =>
-    sendError(c, unsupported("the OpenAPI description (GET /rest/v1/)"), "anon"),
-  );
+  app.get("/", (c) => sendError(c, unsupported("the OpenAPI description (GET /rest/v1/)"), "anon"));
   app.all("*", (c) =>
-    c.json({ code: "PGRST125", details: null, hint: null, message: `Invalid path specified in request URL: ${c.req.path}` }, 404),
+    c.json(
+      {
+        code: "PGRST125",
+        details: null,
+        hint: null,
+        message: `Invalid path specified in request URL: ${c.req.path}`,
+      },
+      404,
+    ),
   );
   return app;
 }

@@ -12,9 +12,17 @@
  */
 import { Hono, type Context } from "hono";
 import type pg from "pg";
-import { bearerToken, callerFromToken, signJwt, TokenError, verifyJwt, type ApiKeys, type Caller } from "./api-keys.ts";
+import {
+  bearerToken,
+  callerFromToken,
+  signJwt,
+  TokenError,
+  verifyJwt,
+  type ApiKeys,
+  type Caller,
+} from "./api-keys.ts";
 import { withCallerTransaction, withOwnerTransaction, RoleError } from "./caller-transaction.ts";
-import { ObjectFiles, TooLargeError, type StagedFile } from "./object-files.ts";
+import { TooLargeError, type ObjectFiles, type StagedFile } from "./object-files.ts";
 
 export interface StorageContext {
   pool: pg.Pool;
@@ -39,13 +47,21 @@ class StorageError extends Error {
 const notFoundObject = () => new StorageError(404, "NoSuchKey", "not_found", "Object not found");
 const notFoundBucket = () => new StorageError(404, "NoSuchBucket", "Bucket not found", "Bucket not found");
 const unsupported = (what: string) =>
-  new StorageError(501, "NotSupported", "Not Implemented", `Cannot handle ${what}: not supported by the local gateway`);
+  new StorageError(
+    501,
+    "NotSupported",
+    "Not Implemented",
+    `Cannot handle ${what}: not supported by the local gateway`,
+  );
 
 function fromPostgres(error: unknown): StorageError {
   const e = error as { code?: string; message?: string };
-  if (e.code === "23505") return new StorageError(409, "ResourceAlreadyExists", "Duplicate", "The resource already exists");
-  if (e.code === "42501") return new StorageError(403, "AccessDenied", "Unauthorized", e.message ?? "Access denied");
-  if (e.code && /^(22|23)/.test(e.code)) return new StorageError(400, "InvalidRequest", "Invalid Input", e.message ?? "");
+  if (e.code === "23505")
+    return new StorageError(409, "ResourceAlreadyExists", "Duplicate", "The resource already exists");
+  if (e.code === "42501")
+    return new StorageError(403, "AccessDenied", "Unauthorized", e.message ?? "Access denied");
+  if (e.code && /^(22|23)/.test(e.code))
+    return new StorageError(400, "InvalidRequest", "Invalid Input", e.message ?? "");
   return new StorageError(500, "InternalError", "Internal", e.message ?? String(error));
 }
 
@@ -53,13 +69,26 @@ function send(c: Context, error: unknown): Response {
   let failure: StorageError;
   if (error instanceof StorageError) failure = error;
   else if (error instanceof TokenError) {
-    const message = { expired: "jwt expired", invalid_signature: "invalid signature", malformed: "jwt malformed", missing: "jwt must be provided", unknown_key: "Invalid API key" }[error.problem];
+    const message = {
+      expired: "jwt expired",
+      invalid_signature: "invalid signature",
+      malformed: "jwt malformed",
+      missing: "jwt must be provided",
+      unknown_key: "Invalid API key",
+    }[error.problem];
     failure = new StorageError(401, "InvalidJWT", "Unauthorized", message);
-  } else if (error instanceof RoleError) failure = new StorageError(403, "AccessDenied", "Unauthorized", error.message);
-  else if (error instanceof TooLargeError) failure = new StorageError(413, "EntityTooLarge", "Payload too large", error.message);
+  } else if (error instanceof RoleError)
+    failure = new StorageError(403, "AccessDenied", "Unauthorized", error.message);
+  else if (error instanceof TooLargeError)
+    failure = new StorageError(413, "EntityTooLarge", "Payload too large", error.message);
   else failure = fromPostgres(error);
   return c.json(
-    { statusCode: String(failure.status), code: failure.code, error: failure.error, message: failure.message },
+    {
+      statusCode: String(failure.status),
+      code: failure.code,
+      error: failure.error,
+      message: failure.message,
+    },
     failure.status as 400,
   );
 }
@@ -67,7 +96,12 @@ function send(c: Context, error: unknown): Response {
 async function storageCaller(ctx: StorageContext, c: Context): Promise<Caller> {
   const token = bearerToken(c.req.header("authorization")) ?? c.req.header("apikey");
   if (!token) {
-    throw new StorageError(400, "InvalidRequest", "Error", "headers must have required property 'authorization'");
+    throw new StorageError(
+      400,
+      "InvalidRequest",
+      "Error",
+      "headers must have required property 'authorization'",
+    );
   }
   return callerFromToken(ctx.jwtSecret, ctx.keys, token);
 }
@@ -143,16 +177,30 @@ async function incomingObject(c: Context): Promise<IncomingObject> {
   };
 }
 
-async function upload(ctx: StorageContext, c: Context, bucketId: string, name: string, mode: "create" | "update") {
+async function upload(
+  ctx: StorageContext,
+  c: Context,
+  bucketId: string,
+  name: string,
+  mode: "create" | "update",
+) {
   const caller = await storageCaller(ctx, c);
   if (!name) throw new StorageError(400, "InvalidKey", "Invalid Key", "The object name is empty");
   const bucket = await ownerBucket(ctx, bucketId);
   const upsert = mode === "update" || (c.req.header("x-upsert") ?? "").toLowerCase() === "true";
   const incoming = await incomingObject(c);
   if (!matchesMime(bucket.allowed_mime_types, incoming.mimetype)) {
-    throw new StorageError(415, "InvalidMimeType", "invalid_mime_type", `mime type ${incoming.mimetype} is not supported`);
+    throw new StorageError(
+      415,
+      "InvalidMimeType",
+      "invalid_mime_type",
+      `mime type ${incoming.mimetype} is not supported`,
+    );
   }
-  const limit = Math.min(ctx.fileSizeLimit, bucket.file_size_limit ? Number(bucket.file_size_limit) : Infinity);
+  const limit = Math.min(
+    ctx.fileSizeLimit,
+    bucket.file_size_limit ? Number(bucket.file_size_limit) : Infinity,
+  );
   const staged: StagedFile = await ctx.files.stage(incoming.body, limit);
   const metadata = {
     eTag: staged.eTag,
@@ -184,8 +232,12 @@ async function upload(ctx: StorageContext, c: Context, bucketId: string, name: s
           result = await db.query<{ id: string }>(
             `insert into storage.objects (bucket_id, name, owner, owner_id, metadata, version)
              values ($1, $2, $3::uuid, $3, $4::jsonb, $5)
-             ${upsert ? `on conflict (bucket_id, name) do update set metadata = excluded.metadata, version = excluded.version,
-               owner = excluded.owner, owner_id = excluded.owner_id, updated_at = now(), last_accessed_at = now()` : ""}
+             ${
+               upsert
+                 ? `on conflict (bucket_id, name) do update set metadata = excluded.metadata, version = excluded.version,
+               owner = excluded.owner, owner_id = excluded.owner_id, updated_at = now(), last_accessed_at = now()`
+                 : ""
+             }
              returning id::text as id`,
             values,
           );
@@ -217,7 +269,12 @@ async function streamObject(
   ctx: StorageContext,
   c: Context,
   bucketId: string,
-  row: { name: string; version: string | null; metadata: Record<string, unknown> | null; updated_at: Date | null },
+  row: {
+    name: string;
+    version: string | null;
+    metadata: Record<string, unknown> | null;
+    updated_at: Date | null;
+  },
 ): Promise<Response> {
   const file = await ctx.files.open(bucketId, row.version);
   if (!file) throw notFoundObject();
@@ -232,7 +289,8 @@ async function streamObject(
   const download = c.req.query("download");
   if (download !== undefined) {
     const fileName = download || row.name.split("/").pop() || "download";
-    headers["Content-Disposition"] = `attachment; filename="${fileName.replace(/"/g, "")}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+    headers["Content-Disposition"] =
+      `attachment; filename="${fileName.replace(/"/g, "")}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
   }
   if (c.req.method === "HEAD") {
     await file.stream.cancel();
@@ -249,7 +307,12 @@ async function download(ctx: StorageContext, c: Context, bucketId: string, name:
     caller,
     async (db) =>
       (
-        await db.query<{ name: string; version: string | null; metadata: Record<string, unknown> | null; updated_at: Date | null }>(
+        await db.query<{
+          name: string;
+          version: string | null;
+          metadata: Record<string, unknown> | null;
+          updated_at: Date | null;
+        }>(
           "select name, version, metadata, updated_at from storage.objects where bucket_id = $1 and name = $2",
           [bucketId, name],
         )
@@ -262,16 +325,26 @@ async function download(ctx: StorageContext, c: Context, bucketId: string, name:
 
 async function ownerObject(ctx: StorageContext, bucketId: string, name: string) {
   const row = (
-    await ctx.pool.query<{ name: string; version: string | null; metadata: Record<string, unknown> | null; updated_at: Date | null }>(
-      "select name, version, metadata, updated_at from storage.objects where bucket_id = $1 and name = $2",
-      [bucketId, name],
-    )
+    await ctx.pool.query<{
+      name: string;
+      version: string | null;
+      metadata: Record<string, unknown> | null;
+      updated_at: Date | null;
+    }>("select name, version, metadata, updated_at from storage.objects where bucket_id = $1 and name = $2", [
+      bucketId,
+      name,
+    ])
   ).rows[0];
   if (!row) throw notFoundObject();
   return row;
 }
 
-async function signOne(ctx: StorageContext, bucketId: string, name: string, expiresIn: number): Promise<string> {
+async function signOne(
+  ctx: StorageContext,
+  bucketId: string,
+  name: string,
+  expiresIn: number,
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const token = await signJwt(ctx.jwtSecret, { url: `${bucketId}/${name}`, iat: now, exp: now + expiresIn });
   return `/object/sign/${bucketId}/${name}?token=${token}`;
@@ -351,7 +424,11 @@ async function list(ctx: StorageContext, c: Context, bucketId: string): Promise<
   ) as Array<Record<string, unknown> & { name: string }>;
   const key = (e: Record<string, unknown>) => {
     const value = e[column];
-    return value instanceof Date ? value.toISOString() : value === null || value === undefined ? "" : String(value);
+    return value instanceof Date
+      ? value.toISOString()
+      : value === null || value === undefined
+        ? ""
+        : String(value);
   };
   all.sort((a, b) => {
     const ka = key(a);
@@ -362,17 +439,25 @@ async function list(ctx: StorageContext, c: Context, bucketId: string): Promise<
   return c.json(all.slice(offset, offset + limit));
 }
 
-async function removeMany(ctx: StorageContext, c: Context, bucketId: string, names: string[]): Promise<unknown[]> {
+async function removeMany(
+  ctx: StorageContext,
+  c: Context,
+  bucketId: string,
+  names: string[],
+): Promise<unknown[]> {
   const caller = await storageCaller(ctx, c);
   await ownerBucket(ctx, bucketId);
-  const deleted = await withCallerTransaction(ctx.pool, caller, async (db) =>
-    (
-      await db.query<Record<string, unknown> & { version: string | null }>(
-        `delete from storage.objects where bucket_id = $1 and name = any($2)
+  const deleted = await withCallerTransaction(
+    ctx.pool,
+    caller,
+    async (db) =>
+      (
+        await db.query<Record<string, unknown> & { version: string | null }>(
+          `delete from storage.objects where bucket_id = $1 and name = any($2)
          returning bucket_id, name, id, owner, owner_id, version, metadata, user_metadata, created_at, updated_at, last_accessed_at`,
-        [bucketId, names],
-      )
-    ).rows,
+          [bucketId, names],
+        )
+      ).rows,
   );
   for (const row of deleted) await ctx.files.remove(bucketId, row.version);
   return deleted;
@@ -392,18 +477,34 @@ async function handleObject(ctx: StorageContext, c: Context, rest: string): Prom
     const name = parts.slice(2).join("/");
     if (method === "GET") {
       const token = c.req.query("token");
-      if (!token) throw new StorageError(400, "InvalidRequest", "Error", "querystring must have required property 'token'");
+      if (!token)
+        throw new StorageError(
+          400,
+          "InvalidRequest",
+          "Error",
+          "querystring must have required property 'token'",
+        );
       let claims: Record<string, unknown>;
       try {
         claims = await verifyJwt(ctx.jwtSecret, token);
       } catch (error) {
         if (error instanceof TokenError) {
-          throw new StorageError(400, "InvalidJWT", "InvalidJWT", error.problem === "expired" ? "jwt expired" : "invalid signature");
+          throw new StorageError(
+            400,
+            "InvalidJWT",
+            "InvalidJWT",
+            error.problem === "expired" ? "jwt expired" : "invalid signature",
+          );
         }
         throw error;
       }
       if (claims.url !== `${second}/${name}`) {
-        throw new StorageError(400, "InvalidSignature", "InvalidSignature", "The signed URL does not match the requested object");
+        throw new StorageError(
+          400,
+          "InvalidSignature",
+          "InvalidSignature",
+          "The signed URL does not match the requested object",
+        );
       }
       return streamObject(ctx, c, second, await ownerObject(ctx, second, name));
     }
@@ -413,7 +514,8 @@ async function handleObject(ctx: StorageContext, c: Context, rest: string): Prom
       const expiresIn = readExpiresIn(body);
       await ownerBucket(ctx, second);
       const wanted = name ? [name] : Array.isArray(body.paths) ? body.paths.map(String) : undefined;
-      if (!wanted) throw new StorageError(400, "InvalidRequest", "Error", "body must have required property 'paths'");
+      if (!wanted)
+        throw new StorageError(400, "InvalidRequest", "Error", "body must have required property 'paths'");
       const visible = new Set(
         await withCallerTransaction(
           ctx.pool,
@@ -437,7 +539,11 @@ async function handleObject(ctx: StorageContext, c: Context, rest: string): Prom
         signed.push(
           visible.has(path)
             ? { error: null, path, signedURL: await signOne(ctx, second, path, expiresIn) }
-            : { error: "Either the object does not exist or you do not have access to it", path, signedURL: null },
+            : {
+                error: "Either the object does not exist or you do not have access to it",
+                path,
+                signedURL: null,
+              },
         );
       }
       return c.json(signed);
@@ -494,7 +600,8 @@ async function handleBucket(ctx: StorageContext, c: Context, rest: string): Prom
   if (!id && method === "POST") {
     const body = await jsonBody(c);
     const name = typeof body.name === "string" ? body.name : "";
-    if (!name) throw new StorageError(400, "InvalidBucketName", "Error", "body must have required property 'name'");
+    if (!name)
+      throw new StorageError(400, "InvalidBucketName", "Error", "body must have required property 'name'");
     await withCallerTransaction(ctx.pool, caller, (db) =>
       db.query(
         `insert into storage.buckets (id, name, owner, public, file_size_limit, allowed_mime_types)
@@ -516,7 +623,8 @@ async function handleBucket(ctx: StorageContext, c: Context, rest: string): Prom
     const row = await withCallerTransaction(
       ctx.pool,
       caller,
-      async (db) => (await db.query(`select ${BUCKET_COLUMNS} from storage.buckets where id = $1`, [id])).rows[0],
+      async (db) =>
+        (await db.query(`select ${BUCKET_COLUMNS} from storage.buckets where id = $1`, [id])).rows[0],
       { readOnly: true },
     );
     if (!row) throw notFoundBucket();
@@ -535,9 +643,16 @@ async function handleBucket(ctx: StorageContext, c: Context, rest: string): Prom
     return c.json({ message: "Successfully updated" });
   }
   if (method === "POST" && action === "empty") {
-    const removed = await withCallerTransaction(ctx.pool, caller, async (db) =>
-      (await db.query<{ version: string | null }>("delete from storage.objects where bucket_id = $1 returning version", [id]))
-        .rows,
+    const removed = await withCallerTransaction(
+      ctx.pool,
+      caller,
+      async (db) =>
+        (
+          await db.query<{ version: string | null }>(
+            "delete from storage.objects where bucket_id = $1 returning version",
+            [id],
+          )
+        ).rows,
     );
     for (const row of removed) await ctx.files.remove(id, row.version);
     return c.json({ message: "Successfully emptied" });
@@ -545,7 +660,13 @@ async function handleBucket(ctx: StorageContext, c: Context, rest: string): Prom
   if (method === "DELETE" && !action) {
     await withOwnerTransaction(ctx.pool, async (db) => {
       const left = await db.query("select 1 from storage.objects where bucket_id = $1 limit 1", [id]);
-      if (left.rows.length) throw new StorageError(409, "InvalidRequest", "Bucket not empty", "The bucket you tried to delete is not empty");
+      if (left.rows.length)
+        throw new StorageError(
+          409,
+          "InvalidRequest",
+          "Bucket not empty",
+          "The bucket you tried to delete is not empty",
+        );
     });
     const deleted = await withCallerTransaction(ctx.pool, caller, (db) =>
       db.query("delete from storage.buckets where id = $1", [id]),
@@ -564,7 +685,8 @@ export function createStorageRoutes(ctx: StorageContext): Hono {
     const at = raw.indexOf("/storage/v1");
     const rest = at >= 0 ? raw.slice(at + "/storage/v1".length) : raw;
     try {
-      if (rest.startsWith("/object/") || rest === "/object") return await handleObject(ctx, c, rest.slice("/object".length));
+      if (rest.startsWith("/object/") || rest === "/object")
+        return await handleObject(ctx, c, rest.slice("/object".length));
       if (rest.startsWith("/bucket")) return await handleBucket(ctx, c, rest.slice("/bucket".length));
       if (rest === "/status" || rest === "/health") return c.json({ status: "ok" });
       throw unsupported(`${c.req.method} /storage/v1${rest}`);

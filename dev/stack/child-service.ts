@@ -98,7 +98,9 @@ export function startChild(options: StartChildOptions): ChildService {
           }
         };
         signalGroup("SIGTERM");
-        const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 5000).unref());
+        const timeout = new Promise<"timeout">((resolve) =>
+          setTimeout(() => resolve("timeout"), 5000).unref(),
+        );
         if ((await Promise.race([exited, timeout])) === "timeout") {
           signalGroup("SIGKILL");
           await exited;
@@ -120,7 +122,11 @@ export function waitForLine(
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`Cannot start ${service.name}: not ready after ${timeoutMs / 1000} s. Its last output:\n${service.recentOutput()}`));
+      reject(
+        new Error(
+          `Cannot start ${service.name}: not ready after ${timeoutMs / 1000} s. Its last output:\n${service.recentOutput()}`,
+        ),
+      );
     }, timeoutMs);
     subscribe((line) => {
       if (test(line)) {
@@ -130,7 +136,11 @@ export function waitForLine(
     });
     void service.exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`Cannot start ${service.name}: it exited with code ${code}. Its last output:\n${service.recentOutput()}`));
+      reject(
+        new Error(
+          `Cannot start ${service.name}: it exited with code ${code}. Its last output:\n${service.recentOutput()}`,
+        ),
+      );
     });
   });
 }
@@ -155,5 +165,7 @@ export async function waitForHttp(service: ChildService, url: string, timeoutMs:
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`Cannot start ${service.name}: ${url} did not answer within ${timeoutMs / 1000} s. Its last output:\n${service.recentOutput()}`);
+  throw new Error(
+    `Cannot start ${service.name}: ${url} did not answer within ${timeoutMs / 1000} s. Its last output:\n${service.recentOutput()}`,
+  );
 }

@@ -14,7 +14,12 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { stateDir: path.join(REPO_ROOT, ".local"), freePorts: false, app: true, fresh: false };
+  const flags: Flags = {
+    stateDir: path.join(REPO_ROOT, ".local"),
+    freePorts: false,
+    app: true,
+    fresh: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--") continue;
@@ -77,7 +82,9 @@ async function main(): Promise<void> {
     `  stack.json:       ${path.join(info.state_dir, "stack.json")}`,
     "",
     "  Demo logins:",
-    ...info.users.map((u) => `    ${u.email.padEnd(22)} password: ${u.password}${u.admin ? "   (admin)" : ""}`),
+    ...info.users.map(
+      (u) => `    ${u.email.padEnd(22)} password: ${u.password}${u.admin ? "   (admin)" : ""}`,
+    ),
     "",
     "Press Ctrl-C to stop.",
   ];

@@ -68,7 +68,15 @@ async function postgresUser(): Promise<RunAs | undefined> {
   } catch {
     try {
       await run("groupadd", ["-f", "postgres"]);
-      await run("useradd", ["--system", "-g", "postgres", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"]);
+      await run("useradd", [
+        "--system",
+        "-g",
+        "postgres",
+        "--no-create-home",
+        "--shell",
+        "/usr/sbin/nologin",
+        "postgres",
+      ]);
       return await ids();
     } catch (error) {
       throw new Error(
@@ -101,7 +109,12 @@ async function makeReachable(dir: string, boundary: string): Promise<void> {
   }
 }
 
-function runToEnd(command: string, args: string[], runAs: RunAs | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+function runToEnd(
+  command: string,
+  args: string[],
+  runAs: RunAs | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...(runAs ?? {}), env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -110,12 +123,19 @@ function runToEnd(command: string, args: string[], runAs: RunAs | undefined, env
     child.once("error", reject);
     child.once("exit", (code) => {
       if (code === 0) resolve(output);
-      else reject(new Error(`${path.basename(command)} exited with code ${code}: ${output.trim().slice(-2000)}`));
+      else
+        reject(
+          new Error(`${path.basename(command)} exited with code ${code}: ${output.trim().slice(-2000)}`),
+        );
     });
   });
 }
 
-async function initialise(bin: Binaries, options: EmbeddedPostgresOptions, runAs: RunAs | undefined): Promise<void> {
+async function initialise(
+  bin: Binaries,
+  options: EmbeddedPostgresOptions,
+  runAs: RunAs | undefined,
+): Promise<void> {
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const passwordFile = path.join(os.tmpdir(), `stack-pg-password-${process.pid}-${Date.now()}`);
   await writeFile(passwordFile, `${options.password}\n`, { mode: 0o600 });
@@ -145,9 +165,12 @@ async function initialise(bin: Binaries, options: EmbeddedPostgresOptions, runAs
     );
   } catch (error) {
     await rm(options.dataDir, { recursive: true, force: true });
-    throw new Error(`Cannot initialise the Postgres data directory "${options.dataDir}": ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new Error(
+      `Cannot initialise the Postgres data directory "${options.dataDir}": ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     await rm(passwordFile, { force: true });
   }
@@ -200,7 +223,9 @@ async function waitUntilAccepting(url: string, exited: () => boolean, output: ()
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-  throw new Error(`Cannot start Postgres: it did not accept connections within 60 s (${lastError}). Its output:\n${output()}`);
+  throw new Error(
+    `Cannot start Postgres: it did not accept connections within 60 s (${lastError}). Its output:\n${output()}`,
+  );
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
@@ -231,7 +256,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       "-c",
       "max_connections=100",
     ],
-    { ...(runAs ?? {}), detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } },
+    {
+      ...(runAs ?? {}),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LC_ALL: "C" },
+    },
   );
   const tail: string[] = [];
   const keep = (buffer: Buffer) => {
@@ -276,7 +306,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
   };
   try {
-    await waitUntilAccepting(url, () => hasExited, () => tail.join("\n"));
+    await waitUntilAccepting(
+      url,
+      () => hasExited,
+      () => tail.join("\n"),
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -11,7 +11,13 @@ export interface StackPorts {
   functions: number;
 }
 
-export const DEFAULT_PORTS: StackPorts = { app: 5173, gateway: 54321, database: 54322, graph: 54323, functions: 54324 };
+export const DEFAULT_PORTS: StackPorts = {
+  app: 5173,
+  gateway: 54321,
+  database: 54322,
+  graph: 54323,
+  functions: 54324,
+};
 
 const LABELS: Record<keyof StackPorts, string> = {
   app: "the app (Vite)",
@@ -43,7 +49,10 @@ export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
 }
 
 /** Picks the ports; with the defaults, fails early with a clear message when one is taken. */
-export async function choosePorts(mode: "default" | "free", needed: Array<keyof StackPorts>): Promise<StackPorts> {
+export async function choosePorts(
+  mode: "default" | "free",
+  needed: Array<keyof StackPorts>,
+): Promise<StackPorts> {
   if (mode === "free") {
     const chosen = { ...DEFAULT_PORTS };
     const taken = new Set<number>();

@@ -57,14 +57,18 @@ export async function loadOrCreateSecrets(stateDir: string): Promise<StackSecret
     const parsed = JSON.parse(await readFile(file, "utf8")) as Partial<StackSecrets>;
     if (parsed.jwt_secret && parsed.db_password) return parsed as StackSecrets;
   }
-  const secrets: StackSecrets = { jwt_secret: generateJwtSecret(), db_password: randomBytes(18).toString("base64url") };
+  const secrets: StackSecrets = {
+    jwt_secret: generateJwtSecret(),
+    db_password: randomBytes(18).toString("base64url"),
+  };
   await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }
 
 export function formatEnvFile(env: Record<string, string>): string {
   const lines = Object.entries(env).map(([key, value]) => {
-    if (/[\r\n]/.test(value)) throw new Error(`Cannot write stack.env: the value of ${key} contains a line break`);
+    if (/[\r\n]/.test(value))
+      throw new Error(`Cannot write stack.env: the value of ${key} contains a line break`);
     return `${key}=${value}`;
   });
   return `# Written by the local stack (npm run dev); removed when it stops.\n${lines.join("\n")}\n`;
@@ -87,7 +91,11 @@ export function parseEnvFile(text: string): Record<string, string> {
   return env;
 }
 
-export async function writeStackFiles(stateDir: string, info: StackInfo, env: Record<string, string>): Promise<void> {
+export async function writeStackFiles(
+  stateDir: string,
+  info: StackInfo,
+  env: Record<string, string>,
+): Promise<void> {
   // stack.env first: whoever waits for stack.json can then read both.
   await writeFile(path.join(stateDir, "stack.env"), formatEnvFile(env), { mode: 0o600 });
   await writeFile(path.join(stateDir, "stack.json"), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });

@@ -92,7 +92,11 @@ const PASS_THROUGH_KEYS = [
   "BACKUP_ALERT_SENDER",
 ];
 
-const BACKUP_DEFAULTS = { BACKUP_SCHEMAS: "public", BACKUP_COMPRESSION: "gzip", BACKUP_RETENTION_COUNT: "30" };
+const BACKUP_DEFAULTS = {
+  BACKUP_SCHEMAS: "public",
+  BACKUP_COMPRESSION: "gzip",
+  BACKUP_RETENTION_COUNT: "30",
+};
 
 /** Function names with `verify_jwt = false` in supabase/config.toml. */
 async function functionsWithoutJwt(): Promise<string[]> {
@@ -128,7 +132,9 @@ async function ensureDatabase(url: string): Promise<void> {
   } catch (error) {
     await client.end().catch(() => undefined);
     if ((error as { code?: string }).code !== "3D000") {
-      throw new Error(`Cannot connect to DATABASE_URL (${new URL(url).host}): ${(error as Error).message}`, { cause: error });
+      throw new Error(`Cannot connect to DATABASE_URL (${new URL(url).host}): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   const target = new URL(url);
@@ -171,7 +177,8 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
   const dotEnv = options.azure === "auto" ? await readDotEnv() : {};
   const setting = (key: string) => process.env[key] ?? dotEnv[key];
   const realAzure =
-    options.azure === "auto" && ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"].some((k) => setting(k));
+    options.azure === "auto" &&
+    ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"].some((k) => setting(k));
 
   const graphModule = path.join(REPO_ROOT, "dev", "graph-emulator", "start-graph-emulator.ts");
   const cronModule = path.join(REPO_ROOT, "dev", "cron", "start-cron-runner.ts");
@@ -243,7 +250,9 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
     let graphUploadUrl: string | null = null;
     if (useEmulator) {
       const { startGraphEmulator } = (await import(pathToFileURL(graphModule).href)) as {
-        startGraphEmulator: (o: Record<string, unknown>) => Promise<{ url: string; uploadUrlBase: string; stop(): Promise<void> }>;
+        startGraphEmulator: (
+          o: Record<string, unknown>,
+        ) => Promise<{ url: string; uploadUrlBase: string; stop(): Promise<void> }>;
       };
       await mkdir(onedriveDir, { recursive: true });
       const emulator = await startGraphEmulator({
@@ -296,7 +305,15 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
     const functions = startChild({
       name: "the functions server",
       command: path.join(REPO_ROOT, "node_modules", ".bin", "deno"),
-      args: ["run", "-A", "--config", "deno.json", "dev/functions/serve.ts", "--port", String(ports.functions)],
+      args: [
+        "run",
+        "-A",
+        "--config",
+        "deno.json",
+        "dev/functions/serve.ts",
+        "--port",
+        String(ports.functions),
+      ],
       cwd: REPO_ROOT,
       env: { ...childEnv, FUNCTIONS_PORT: String(ports.functions) },
       onLine: (line) => {
@@ -305,7 +322,12 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
       },
     });
     stops.push({ name: "the functions server", stop: functions.stop });
-    const functionsReady = waitForLine(functions, (l) => functionsListeners.push(l), (l) => l.includes('"event":"ready"'), 180_000);
+    const functionsReady = waitForLine(
+      functions,
+      (l) => functionsListeners.push(l),
+      (l) => l.includes('"event":"ready"'),
+      180_000,
+    );
 
     let vite: ChildService | undefined;
     let appUrl: string | null = null;
@@ -338,7 +360,9 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
     // ---- pg_cron / pg_net stand-ins --------------------------------------------------------
     if (existsSync(cronModule)) {
       const { startCronRunner } = (await import(pathToFileURL(cronModule).href)) as {
-        startCronRunner: (o: { databaseUrl: string; log?: (line: string) => void }) => { stop(): Promise<void> };
+        startCronRunner: (o: { databaseUrl: string; log?: (line: string) => void }) => {
+          stop(): Promise<void>;
+        };
       };
       const runner = startCronRunner({ databaseUrl: dbUrl, log: log("cron") });
       // Stops run in reverse order: the runner goes first, Postgres last.
