@@ -1,14 +1,9 @@
 /**
  * The local stack for the end-to-end scheduling test: the one the test runner started (STACK_JSON, see
- * scripts/test.ts), or else one started here on free ports without the web app, and stopped afterwards.
+ * scripts/test.ts, read with tests/support/stack.ts), or else one started here on free ports without the
+ * web app, and stopped afterwards (a developer's `npm run dev` stack is left alone).
  */
-export interface StackInfo {
-  supabase_url: string;
-  anon_key: string;
-  service_role_key: string;
-  db_url: string;
-  users: { email: string; password: string; admin: boolean }[];
-}
+import { loadStack, type StackInfo } from "../../support/stack.ts";
 
 export interface StackHandle {
   info: StackInfo;
@@ -18,11 +13,7 @@ export interface StackHandle {
 const root = new URL("../../../", import.meta.url);
 
 async function readInfo(file: string): Promise<StackInfo> {
-  const info = JSON.parse(await Deno.readTextFile(file)) as Partial<StackInfo>;
-  for (const key of ["supabase_url", "anon_key", "db_url", "users"] as const) {
-    if (!info[key]) throw new Error(`Cannot use the local stack: "${file}" has no "${key}"`);
-  }
-  return info as StackInfo;
+  return JSON.parse(await Deno.readTextFile(file)) as StackInfo;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -35,8 +26,7 @@ async function exists(file: string): Promise<boolean> {
 }
 
 export async function useStack(): Promise<StackHandle> {
-  const given = Deno.env.get("STACK_JSON");
-  if (given) return { info: await readInfo(given), stop: () => Promise.resolve() };
+  if (Deno.env.get("STACK_JSON")) return { info: (await loadStack()).info, stop: () => Promise.resolve() };
 
   const stateDir = await Deno.makeTempDir({ prefix: "scheduling-stack-" });
   const child = new Deno.Command(new URL("node_modules/.bin/tsx", root).pathname, {
