@@ -6,10 +6,17 @@
  * frames the bytes (see copy-rows.ts), so no row is ever parsed here and memory stays bounded by a few
  * chunks whatever the table sizes.
  *
+ * The snapshot has its own single connection, and the transaction is driven by hand rather than by
+ * postgres.js' `begin()`: when a backend dies mid-transaction, `begin()` sends its ROLLBACK on the dead
+ * socket and crashes the process (porsager/postgres#1208, open in 3.4.9). Here nothing more is sent
+ * once the connection is gone, and a lost connection fails the export even if the driver reconnected
+ * in between (a query on a new connection would silently leave the snapshot).
+ *
  * Why row_to_json and not to_jsonb: it is faster (about 75 against 55 MB/s), keeps the columns in table
  * order, and embeds `json` columns verbatim (to_jsonb would rewrite them: duplicate keys, whitespace),
  * so a restore gives back exactly the stored text.
  */
+import postgres from "postgres";
 import type { Queryable, Sql } from "./db.ts";
 import type { ExcludedTable } from "./config.ts";
 import { type Catalog, type CatalogTable, readCatalog } from "./catalog.ts";
@@ -31,6 +38,8 @@ export interface ExportSummary {
 }
 
 export interface ExportOptions {
+  /** Connection string of the database to export (a dedicated connection is opened for the snapshot). */
+  dbUrl: string;
   schemas: string[];
   exclude: ExcludedTable[];
   /** Called after each table with the running totals (for progress lines and heartbeats). */
@@ -102,7 +111,36 @@ function tableHeader(table: CatalogTable): string {
   return `${json.slice(0, -1)},"rows":[`;
 }
 
-export function exportBackup(sql: Sql, options: ExportOptions): ExportHandle {
+/**
+ * postgres.js pauses the socket when a COPY chunk finds the stream's buffer full and resumes it in the
+ * stream's read(); if that happens on the last chunk, the end of the COPY arrives while paused and
+ * nothing resumes the socket, so the next query on the connection waits forever. The stream's own read
+ * hook resumes it (a no-op when the socket is already flowing).
+ */
+function resumeAfterCopy(stream: unknown): void {
+  const read = (stream as { _read?: (size: number) => void })._read;
+  if (typeof read === "function") read.call(stream, 0);
+}
+
+/** One connection, one transaction; `lost` turns true as soon as the connection closes. */
+function openSnapshotSession(dbUrl: string): { sql: Sql; lost: () => boolean } {
+  let lost = false;
+  const sql = postgres(dbUrl, {
+    prepare: false,
+    max: 1,
+    idle_timeout: 0,
+    max_lifetime: null,
+    connect_timeout: 10,
+    onnotice: () => {},
+    onclose: () => {
+      lost = true;
+    },
+    connection: { application_name: "auto-backup-export" },
+  });
+  return { sql, lost: () => lost };
+}
+
+export function exportBackup(options: ExportOptions): ExportHandle {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>(
     undefined,
     { highWaterMark: 2 },
@@ -110,6 +148,16 @@ export function exportBackup(sql: Sql, options: ExportOptions): ExportHandle {
   );
   const writer = writable.getWriter();
   const buffer = new ChunkBuffer(options.chunkSize ?? 64 * 1024);
+  const session = openSnapshotSession(options.dbUrl);
+  const tx = session.sql;
+  const ensureSameConnection = () => {
+    if (session.lost()) {
+      throw Object.assign(
+        new Error("the database connection was lost during the export, so the snapshot is gone"),
+        { code: "CONNECTION_CLOSED" },
+      );
+    }
+  };
 
   const flush = async (force = false) => {
     if (!force && !buffer.full) return;
@@ -118,71 +166,82 @@ export function exportBackup(sql: Sql, options: ExportOptions): ExportHandle {
   };
 
   const work = async (): Promise<ExportSummary> => {
-    let summary: ExportSummary | undefined;
-    await sql.begin("isolation level repeatable read read only", async (tx) => {
-      for (const setting of SNAPSHOT_SETTINGS) await tx.unsafe(setting);
-      const [{ now }] = await tx<Array<{ now: string }>>`
-        select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`;
-      const catalog = await readCatalog(tx, { schemas: options.schemas, exclude: options.exclude });
+    await tx.unsafe("begin isolation level repeatable read read only");
+    for (const setting of SNAPSHOT_SETTINGS) await tx.unsafe(setting);
+    const [{ now }] = await tx<Array<{ now: string }>>`
+      select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`;
+    const catalog = await readCatalog(tx, { schemas: options.schemas, exclude: options.exclude });
+    ensureSameConnection();
 
-      const header = {
-        format: FORMAT_NAME,
-        version: FORMAT_VERSION,
-        created_at: now,
-        source: {
-          postgres_version: catalog.postgresVersion,
-          schemas: options.schemas,
-          not_exported: catalog.notExported,
-          excluded_tables: catalog.excluded,
-        },
-      };
-      const headerJson = JSON.stringify(header);
-      buffer.pushText(`${headerJson.slice(0, -1)},"tables":[`);
+    const header = {
+      format: FORMAT_NAME,
+      version: FORMAT_VERSION,
+      created_at: now,
+      source: {
+        postgres_version: catalog.postgresVersion,
+        schemas: options.schemas,
+        not_exported: catalog.notExported,
+        excluded_tables: catalog.excluded,
+      },
+    };
+    const headerJson = JSON.stringify(header);
+    buffer.pushText(`${headerJson.slice(0, -1)},"tables":[`);
 
-      const counts: TableCount[] = [];
-      for (const [index, table] of catalog.tables.entries()) {
-        buffer.pushText(`${index === 0 ? "\n" : ",\n"}${tableHeader(table)}`);
-        const framer = new CopyRowFramer(buffer);
-        const statement = await copyStatement(tx, table);
-        const rows = await tx.unsafe(statement).readable();
-        for await (const chunk of rows) {
-          framer.push(chunk as Uint8Array);
-          await flush();
-        }
-        if (!framer.balanced) {
-          throw new Error(
-            `Cannot export table "${table.schema}.${table.name}": COPY output ended inside a quoted row`,
-          );
-        }
-        buffer.pushText(`${framer.rows ? "\n" : ""}],"row_count":${framer.rows}}`);
-        const count = { schema: table.schema, name: table.name, rows: framer.rows };
-        counts.push(count);
-        options.onTable?.(count, index + 1, catalog.tables.length);
+    const counts: TableCount[] = [];
+    for (const [index, table] of catalog.tables.entries()) {
+      buffer.pushText(`${index === 0 ? "\n" : ",\n"}${tableHeader(table)}`);
+      const framer = new CopyRowFramer(buffer);
+      const statement = await copyStatement(tx, table);
+      ensureSameConnection();
+      const rows = await tx.unsafe(statement).readable();
+      for await (const chunk of rows) {
+        framer.push(chunk as Uint8Array);
         await flush();
       }
+      resumeAfterCopy(rows);
+      ensureSameConnection();
+      if (!framer.balanced) {
+        throw new Error(
+          `Cannot export table "${table.schema}.${table.name}": COPY output ended inside a quoted row`,
+        );
+      }
+      buffer.pushText(`${framer.rows ? "\n" : ""}],"row_count":${framer.rows}}`);
+      const count = { schema: table.schema, name: table.name, rows: framer.rows };
+      counts.push(count);
+      options.onTable?.(count, index + 1, catalog.tables.length);
+      await flush();
+    }
 
-      buffer.pushText(
-        `${catalog.tables.length ? "\n" : ""}],"sequences":${
-          JSON.stringify(catalog.sequences)
-        },"complete":true}\n`,
-      );
-      await flush(true);
-      summary = {
-        createdAt: now,
-        tables: counts,
-        rowCount: counts.reduce((s, t) => s + t.rows, 0),
-        tableCount: counts.length,
-        notExported: catalog.notExported,
-      };
-    });
+    await tx.unsafe("commit");
+    ensureSameConnection();
+    buffer.pushText(
+      `${catalog.tables.length ? "\n" : ""}],"sequences":${
+        JSON.stringify(catalog.sequences)
+      },"complete":true}\n`,
+    );
+    await flush(true);
     await writer.close();
-    return summary!;
+    return {
+      createdAt: now,
+      tables: counts,
+      rowCount: counts.reduce((s, t) => s + t.rows, 0),
+      tableCount: counts.length,
+      notExported: catalog.notExported,
+    };
   };
 
-  const summary = work().catch(async (error) => {
-    await writer.abort(error).catch(() => {});
-    throw error;
-  });
+  const summary = work().then(
+    async (result) => {
+      await tx.end({ timeout: 5 });
+      return result;
+    },
+    async (error) => {
+      await writer.abort(error).catch(() => {});
+      // Closing the connection rolls the transaction back; nothing else is sent on it.
+      await tx.end({ timeout: 0 }).catch(() => {});
+      throw error;
+    },
+  );
   // The consumer may only look at the stream; the error reaches it there too.
   summary.catch(() => {});
   return { stream: readable, summary };

@@ -28,7 +28,8 @@ import {
   startRun,
   updateRun,
 } from "./runs.ts";
-import { type SpooledFile, spooledSource, spoolToTempFile } from "./spool.ts";
+import { type SpooledFile, spoolToTempFile } from "./spool.ts";
+import { fileUploadSource } from "../graph/upload-source.ts";
 import type { StorageClient } from "./storage.ts";
 import { type AlertResult, type MailSender, sendAlerts } from "./alerts.ts";
 
@@ -272,7 +273,8 @@ async function execute(
     await phase("exporting", { file_name: fileName, storage_status: "pending" });
     try {
       let lastBytes = 0;
-      const handle = exportBackup(sql, {
+      const handle = exportBackup({
+        dbUrl: config.dbUrl,
         schemas: config.schemas,
         exclude: config.excludeTables,
         onTable: (table, done, total) => emit({ type: "table", table, done, total }),
@@ -343,7 +345,7 @@ async function execute(
         const folder = await deps.onedrive.resolveFolder(dest);
         let lastReported = 0;
         const total = spooled.size;
-        uploaded = await deps.onedrive.upload(folder, fileName, spooledSource(spooled), {
+        uploaded = await deps.onedrive.upload(folder, fileName, await fileUploadSource(spooled.path), {
           signal: abort.signal,
           expectedQuickXorHash: spooled.quickXorHash,
           onProgress: (bytes) => {

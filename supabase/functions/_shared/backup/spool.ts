@@ -71,32 +71,3 @@ export async function spoolToTempFile(
   const { sha256, quickXorHash } = hasher.digest();
   return { path, size: hasher.size, sha256, quickXorHash, remove: () => removeQuietly(path) };
 }
-
-/** A re-openable view of the spooled file, for uploads that resume from an offset. */
-export function spooledSource(file: { path: string; size: number }) {
-  return {
-    size: file.size,
-    open(offset: number): ReadableStream<Uint8Array> {
-      let handle: Deno.FsFile | undefined;
-      return new ReadableStream<Uint8Array>({
-        async start() {
-          handle = await Deno.open(file.path, { read: true });
-          await handle.seek(offset, Deno.SeekMode.Start);
-        },
-        async pull(controller) {
-          const buffer = new Uint8Array(256 * 1024);
-          const n = await handle!.read(buffer);
-          if (n === null) {
-            handle!.close();
-            controller.close();
-          } else {
-            controller.enqueue(buffer.subarray(0, n));
-          }
-        },
-        cancel() {
-          handle?.close();
-        },
-      });
-    },
-  };
-}

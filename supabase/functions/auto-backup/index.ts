@@ -1,0 +1,21 @@
+/**
+ * The `auto-backup` edge function: wiring only (DESIGN section 4). The logic lives in _shared/backup.
+ */
+import { createHandler } from "../_shared/backup/handler.ts";
+import { getSchedule, readCronSecret, setSchedule } from "../_shared/backup/schedule.ts";
+import { createBackupServices } from "../_shared/backup/services.ts";
+
+declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void } | undefined;
+
+const services = createBackupServices(Deno.env.toObject(), { applicationName: "auto-backup-function" });
+
+Deno.serve(createHandler({
+  config: services.config,
+  sql: services.sql,
+  storage: services.storage,
+  onedrive: services.onedrive,
+  fetch: services.pipeline.fetch,
+  schedule: { setSchedule, getSchedule, readCronSecret },
+  waitUntil: typeof EdgeRuntime !== "undefined" ? (p) => EdgeRuntime!.waitUntil(p) : undefined,
+  pipeline: services.pipeline,
+}));
