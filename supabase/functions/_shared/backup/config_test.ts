@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { parseConfig, secretValues } from "./config.ts";
+
+const BASE = {
+  SUPABASE_URL: "https://abcd.supabase.co",
+  SUPABASE_SERVICE_ROLE_KEY: "service-role-key-value",
+  SUPABASE_DB_URL: "postgresql://postgres:db-password-123@db.abcd.supabase.co:5432/postgres",
+};
+const AZURE = {
+  AZURE_TENANT_ID: "11111111-2222-3333-4444-555555555555",
+  AZURE_CLIENT_ID: "66666666-7777-8888-9999-000000000000",
+  AZURE_CLIENT_SECRET: "Abc8Q~very.secret-value_0123456789abcdefgh",
+  ONEDRIVE_BACKUP_LINK: "https://contoso.sharepoint.com/:f:/s/Backups/EaBcD?e=xyz",
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  return parseConfig(env).problems.map((p) => `${p.variable}: ${p.message}`);
+}
+
+Deno.test("defaults: public schema, gzip, 30 kept, OneDrive skipped without AZURE_*", () => {
+  const c = parseConfig(BASE);
+  assert.deepEqual(c.problems, []);
+  assert.deepEqual(c.schemas, ["public"]);
+  assert.equal(c.compression, "gzip");
+  assert.equal(c.retentionCount, 30);
+  assert.equal(c.azure, null);
+  assert.equal(c.destination, null);
+  assert.equal(c.maxRunSeconds, 430);
+});
+
+Deno.test("a full OneDrive setup parses; the new secret key stands in for the service role key", () => {
+  const { SUPABASE_SERVICE_ROLE_KEY: _, ...rest } = BASE;
+  const c = parseConfig({
+    ...rest,
+    SUPABASE_SECRET_KEY: "sb_secret_abc",
+    ...AZURE,
+    BACKUP_SCHEMAS: "public, app",
+  });
+  assert.deepEqual(c.problems, []);
+  assert.equal(c.serviceKey, "sb_secret_abc");
+  assert.equal(c.azure?.graphBaseUrl, "https://graph.microsoft.com");
+  assert.equal(c.azure?.authorityHost, "https://login.microsoftonline.com");
+  assert.deepEqual(c.destination, { kind: "link", link: AZURE.ONEDRIVE_BACKUP_LINK });
+  assert.deepEqual(c.schemas, ["public", "app"]);
+});
+
+Deno.test("drive and folder ids are an alternative to the link", () => {
+  const { ONEDRIVE_BACKUP_LINK: _, ...azure } = AZURE;
+  const c = parseConfig({
+    ...BASE,
+    ...azure,
+    ONEDRIVE_DRIVE_ID: "b!abc-DEF_123",
+    ONEDRIVE_FOLDER_ID: "01ABCDEF",
+  });
+  assert.deepEqual(c.problems, []);
+  assert.deepEqual(c.destination, { kind: "ids", driveId: "b!abc-DEF_123", folderId: "01ABCDEF" });
+  assert.match(
+    problemsOf({ ...BASE, ...azure, ONEDRIVE_DRIVE_ID: "b!abc" }).join(),
+    /ONEDRIVE_FOLDER_ID: .*go together/,
+  );
+});
+
+Deno.test("a partial Azure set is an error naming what is missing", () => {
+  const problems = problemsOf({ ...BASE, AZURE_TENANT_ID: AZURE.AZURE_TENANT_ID });
+  assert.ok(
+    problems.some((p) =>
+      /AZURE_CLIENT_ID: OneDrive is half configured: AZURE_TENANT_ID is set but AZURE_CLIENT_ID, AZURE_CLIENT_SECRET are missing/
+        .test(p)
+    ),
+    JSON.stringify(problems),
+  );
+  assert.equal(parseConfig({ ...BASE, AZURE_TENANT_ID: AZURE.AZURE_TENANT_ID }).azure, null);
+});
+
+Deno.test("values that make no sense are refused with the variable and the fix", () => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ BACKUP_RETENTION_COUNT: "-1" }, /BACKUP_RETENTION_COUNT: .*whole number.*"-1"/],
+    [{ BACKUP_RETENTION_COUNT: "2.5" }, /BACKUP_RETENTION_COUNT: .*"2\.5"/],
+    [{ BACKUP_RETENTION_COUNT: "ten" }, /BACKUP_RETENTION_COUNT/],
+    [
+      { BACKUP_COMPRESSION: "zip" },
+      /BACKUP_COMPRESSION: BACKUP_COMPRESSION must be "gzip" or "none", not "zip"/,
+    ],
+    [{ BACKUP_SCHEMAS: "public,,app" }, /BACKUP_SCHEMAS: .*empty entry/],
+    [{ BACKUP_SCHEMAS: " " }, /BACKUP_SCHEMAS: .*empty entry/],
+    [{ BACKUP_SCHEMAS: "x".repeat(64) }, /BACKUP_SCHEMAS: .*invalid schema name/],
+    [{ BACKUP_EXCLUDE_TABLES: "a.b.c, .x" }, /BACKUP_EXCLUDE_TABLES: .*invalid entry "\.x"/],
+    [{ BACKUP_MAX_RUN_SECONDS: "5" }, /BACKUP_MAX_RUN_SECONDS/],
+    [{ SUPABASE_URL: "not a url" }, /SUPABASE_URL: SUPABASE_URL is not a URL/],
+    [{ SUPABASE_DB_URL: "mysql://x" }, /SUPABASE_DB_URL: .*postgresql:\/\//],
+    [
+      { BACKUP_ALERT_WEBHOOK_URL: "http://hooks.example.com/x" },
+      /BACKUP_ALERT_WEBHOOK_URL: .*must be an https URL/,
+    ],
+    [
+      { BACKUP_ALERT_EMAIL: "ops@example.com" },
+      /BACKUP_ALERT_SENDER: .*BACKUP_ALERT_EMAIL is set but BACKUP_ALERT_SENDER is not/,
+    ],
+    [
+      { BACKUP_ALERT_EMAIL: "not-an-address", BACKUP_ALERT_SENDER: "a@b.co" },
+      /invalid address "not-an-address"/,
+    ],
+  ];
+  for (const [env, pattern] of cases) {
+    const problems = problemsOf({ ...BASE, ...env });
+    assert.ok(problems.some((p) => pattern.test(p)), `${JSON.stringify(env)} → ${JSON.stringify(problems)}`);
+  }
+  const { SUPABASE_SERVICE_ROLE_KEY: _, ...noKey } = BASE;
+  assert.match(problemsOf(noKey).join(), /SUPABASE_SERVICE_ROLE_KEY: .*\(or SUPABASE_SECRET_KEY\)/);
+});
+
+Deno.test("Azure identifiers with spaces, braces or quotes, and a pasted secret ID, are refused", () => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [
+      { AZURE_TENANT_ID: "{11111111-2222-3333-4444-555555555555}" },
+      /AZURE_TENANT_ID: .*no spaces, braces or quotes/,
+    ],
+    [{ AZURE_TENANT_ID: "common" }, /AZURE_TENANT_ID: AZURE_TENANT_ID cannot be "common"/],
+    [
+      { AZURE_CLIENT_ID: '"66666666-7777-8888-9999-000000000000"' },
+      /AZURE_CLIENT_ID: .*not an application ID/,
+    ],
+    [{ AZURE_CLIENT_ID: "6666 6666-7777-8888-9999-000000000000" }, /AZURE_CLIENT_ID/],
+    [
+      { AZURE_CLIENT_SECRET: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" },
+      /AZURE_CLIENT_SECRET: .*looks like a secret ID/,
+    ],
+    [
+      { ONEDRIVE_BACKUP_LINK: "http://contoso.sharepoint.com/x" },
+      /ONEDRIVE_BACKUP_LINK: .*must be an https URL/,
+    ],
+    [{ ONEDRIVE_BACKUP_LINK: "https://1drv.ms/f/s!abc" }, /personal OneDrive \("1drv\.ms"\)/],
+    [{ ONEDRIVE_BACKUP_LINK: "contoso folder" }, /ONEDRIVE_BACKUP_LINK: ONEDRIVE_BACKUP_LINK is not a URL/],
+    [{ ONEDRIVE_DRIVE_ID: "b!x", ONEDRIVE_FOLDER_ID: "y" }, /not both/],
+    [{ GRAPH_BASE_URL: "https://graph.microsoft.com/v1.0" }, /GRAPH_BASE_URL: .*without a version/],
+  ];
+  for (const [env, pattern] of cases) {
+    const problems = problemsOf({ ...BASE, ...AZURE, ...env });
+    assert.ok(problems.some((p) => pattern.test(p)), `${JSON.stringify(env)} → ${JSON.stringify(problems)}`);
+  }
+  assert.match(
+    problemsOf({ ...BASE, ONEDRIVE_BACKUP_LINK: AZURE.ONEDRIVE_BACKUP_LINK }).join(),
+    /ONEDRIVE_BACKUP_LINK is set but AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET are not/,
+  );
+  assert.match(problemsOf({ ...BASE, ...AZURE, ONEDRIVE_BACKUP_LINK: "" }).join(), /destination is missing/);
+});
+
+Deno.test("problem messages never contain secret values", () => {
+  const secret = "Bad Secret With Spaces ~123";
+  const c = parseConfig({
+    ...BASE,
+    ...AZURE,
+    AZURE_CLIENT_SECRET: secret,
+    BACKUP_CRON_SECRET: "cron-secret-xyz",
+  });
+  assert.ok(c.problems.length > 0);
+  for (const p of c.problems) assert.ok(!p.message.includes(secret));
+  const secrets = secretValues(c);
+  assert.ok(secrets.includes(secret));
+  assert.ok(secrets.includes("cron-secret-xyz"));
+  assert.ok(secrets.includes("db-password-123"));
+  assert.ok(secrets.includes("service-role-key-value"));
+});
+
+Deno.test("loopback http is accepted for local stacks", () => {
+  const c = parseConfig({
+    ...BASE,
+    ...AZURE,
+    SUPABASE_URL: "http://127.0.0.1:54321",
+    AZURE_AUTHORITY_HOST: "http://127.0.0.1:54323",
+    GRAPH_BASE_URL: "http://127.0.0.1:54323/",
+    BACKUP_ALERT_WEBHOOK_URL: "http://localhost:9999/hook",
+  });
+  assert.deepEqual(c.problems, []);
+  assert.equal(c.azure?.graphBaseUrl, "http://127.0.0.1:54323");
+});
