@@ -160,6 +160,13 @@ describe("rest: backup_runs and RLS", () => {
     expect((await admin.rpc("can_manage_backups")).data).toBe(true);
     expect((await member.rpc("can_manage_backups")).data).toBe(false);
     expect((await client().rpc("can_manage_backups")).data).toBe(false);
+    const adminId = "a11ce000-0000-4000-8000-000000000001";
+    const viaPost = await member.rpc("has_role", { _user_id: adminId, _role: "admin" });
+    expect(viaPost).toMatchObject({ data: true, error: null });
+    const viaGet = await member.rpc("has_role", { _user_id: adminId, _role: "moderator" }, { get: true });
+    expect(viaGet).toMatchObject({ data: false, error: null });
+    const missing = await member.rpc("has_role", { nobody: 1 });
+    expect(missing.error?.code).toBe("PGRST202");
   });
 });
 
