@@ -183,7 +183,7 @@ describe("startCronRunner", () => {
     expect(marks.rows).toEqual([{ label: "ten past" }]);
     expect((await finishedRuns()).filter((r) => r.jobname === "paused")).toEqual([]);
 
-    expect(lines.some((l) => l.includes("job") && l.includes("(broken) failed: division by zero"))).toBe(
+    expect(lines.some((l) => l.startsWith("Job ") && l.includes("(broken) failed: division by zero"))).toBe(
       true,
     );
     expect(lines.some((l) => l.includes("/functions/v1/auto-backup -> 202"))).toBe(true);

@@ -127,13 +127,13 @@ export function startCronRunner(opts: CronRunnerOptions): CronRunner {
     try {
       return new Cron(job.schedule, { timezone: "UTC", mode: "5-part", paused: true }).match(minute);
     } catch (error) {
-      logOnce(`cron: cannot evaluate job ${job.jobid} schedule "${job.schedule}": ${describe(error)}`);
+      logOnce(`Cannot evaluate job ${job.jobid} schedule "${job.schedule}": ${describe(error)}`);
       return false;
     }
   }
 
   async function runJob(job: JobRow): Promise<void> {
-    const label = `job ${job.jobid}${job.jobname ? ` (${job.jobname})` : ""}`;
+    const label = `Job ${job.jobid}${job.jobname ? ` (${job.jobname})` : ""}`;
     const { runid } = first(
       await sql<{ runid: string }[]>`
         insert into cron.job_run_details (jobid, database, username, command, status, start_time)
@@ -163,7 +163,7 @@ export function startCronRunner(opts: CronRunnerOptions): CronRunner {
       update cron.job_run_details
       set status = ${status}, return_message = ${message}, end_time = now()
       where runid = ${runid}::bigint`;
-    log(`cron: ${label} ${status}${status === "failed" ? `: ${message}` : ""}`);
+    log(`${label} ${status}${status === "failed" ? `: ${message}` : ""}`);
   }
 
   async function runDueJobs(minute: Date): Promise<void> {
@@ -173,16 +173,14 @@ export function startCronRunner(opts: CronRunnerOptions): CronRunner {
     const { db } = first(await sql<{ db: string }[]>`select current_database() as db`, "current_database()");
     const due = jobs.filter((job) => {
       if (job.database !== db) {
-        logOnce(
-          `cron: job ${job.jobid} targets database "${job.database}"; the runner only runs jobs of "${db}"`,
-        );
+        logOnce(`Job ${job.jobid} targets database "${job.database}"; the runner only runs jobs of "${db}"`);
         return false;
       }
       return isDue(job, minute);
     });
     // pg_cron starts due jobs side by side; one slow job does not hold back the others.
     await Promise.all(
-      due.map((job) => runJob(job).catch((e) => log(`cron: job ${job.jobid}: ${describe(e)}`))),
+      due.map((job) => runJob(job).catch((e) => log(`Cannot run job ${job.jobid}: ${describe(e)}`))),
     );
     await sql`delete from net._http_response where created < now() - ${RESPONSE_TTL}::interval`.catch(
       () => undefined,
@@ -231,7 +229,7 @@ export function startCronRunner(opts: CronRunnerOptions): CronRunner {
       values (${request.id}::bigint, ${row.status_code}, ${row.content_type}, ${row.headers === null ? null : sql.json(row.headers)},
         ${row.content}, ${row.timed_out}, ${row.error_msg})`;
     const outcome = row.status_code !== null ? String(row.status_code) : row.error_msg;
-    log(`net: ${request.method} ${safeUrl(request.url)} -> ${outcome} (${Date.now() - started} ms)`);
+    log(`${request.method} ${safeUrl(request.url)} -> ${outcome} (${Date.now() - started} ms)`);
   }
 
   async function sendQueuedRequests(): Promise<void> {
@@ -252,7 +250,7 @@ export function startCronRunner(opts: CronRunnerOptions): CronRunner {
   async function tick(): Promise<void> {
     const present = await standInsPresent();
     if (!present.cron && !present.net) {
-      logOnce("cron: no cron or net stand-in schema in this database (dev/db/extensions/); nothing to run");
+      logOnce("No cron or net stand-in schema in this database (dev/db/extensions/); nothing to run");
       return;
     }
     const minute = minuteOf(now());
@@ -265,7 +263,7 @@ export function startCronRunner(opts: CronRunnerOptions): CronRunner {
 
   const loop = () => {
     running = tick()
-      .catch((error) => logOnce(`cron: ${describe(error)}`))
+      .catch((error) => logOnce(`Cannot run the pg_cron stand-in: ${describe(error)}`))
       .finally(() => {
         if (!stopped) timer = setTimeout(loop, pollMs);
       });
