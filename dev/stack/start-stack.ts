@@ -50,6 +50,11 @@ export interface StartStackOptions {
    * "auto": real AZURE_* settings from the environment or `<repo>/.env` win over the emulator.
    */
   azure?: "emulator" | "auto";
+  /**
+   * Storage's global upload limit in bytes (default: STORAGE_FILE_SIZE_LIMIT from the environment, else
+   * 50 MiB, Supabase's default limit).
+   */
+  storageFileSizeLimit?: number;
   /** Only errors are printed (default false). */
   quiet?: boolean;
   /** Receives every log line instead of stdout. */
@@ -295,6 +300,9 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
       port: ports.gateway,
       functionsUrl: () => functionsUrl,
       functionsWithoutJwt: await functionsWithoutJwt(),
+      fileSizeLimit:
+        options.storageFileSizeLimit ??
+        (process.env.STORAGE_FILE_SIZE_LIMIT ? Number(process.env.STORAGE_FILE_SIZE_LIMIT) : undefined),
       log: log("gateway"),
     });
     stops.push({ name: "the gateway", stop: gateway.stop });
