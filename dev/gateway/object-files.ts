@@ -53,7 +53,11 @@ export class ObjectFiles {
       transform(chunk: Buffer, _encoding, done) {
         size += chunk.length;
         if (size > limit) {
-          done(new TooLargeError(`The object exceeded the maximum allowed size of ${limit} bytes`));
+          done(
+            new TooLargeError(
+              `The object exceeded the maximum allowed size (${limit} bytes): raise the bucket's file_size_limit or the upload limit (locally: STORAGE_FILE_SIZE_LIMIT)`,
+            ),
+          );
           return;
         }
         md5.update(chunk);
