@@ -229,7 +229,13 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
       } catch (error) {
         checks.push({ name: "onedrive", ok: false, message: errorMessage(error) });
       }
-    } else if (config.azure === null && config.destination === null) {
+    } else if (config.problems.some((p) => /^(AZURE|ONEDRIVE|GRAPH)_/.test(p.variable))) {
+      checks.push({
+        name: "onedrive",
+        ok: false,
+        message: "Cannot check OneDrive: fix the OneDrive settings listed under configuration first",
+      });
+    } else {
       checks.push({
         name: "onedrive",
         ok: true,
