@@ -1,0 +1,242 @@
+/**
+ * Helpers for the integration tests: they run against the local stack (`npm test` starts one and points
+ * STACK_JSON at it; otherwise `npm run dev`), over real HTTP, with the real function under Deno, the
+ * gateway, embedded Postgres and the Graph emulator.
+ */
+import postgres from "postgres";
+import { loadStack, type StackInfo } from "../../support/stack.ts";
+import { GraphEmulatorAdmin } from "../../../dev/graph-emulator/admin-client.ts";
+
+export type Sql = postgres.Sql;
+
+const ROOT = new URL("../../../", import.meta.url);
+
+export interface Stack {
+  info: StackInfo;
+  env: Record<string, string>;
+  sql: Sql;
+  emulator: GraphEmulatorAdmin;
+  close(): Promise<void>;
+}
+
+export async function openStack(): Promise<Stack> {
+  const { info, env } = await loadStack();
+  const sql = postgres(info.db_url, { max: 3, onnotice: () => {} });
+  if (!info.graph_emulator_url) {
+    throw new Error("These tests need the Graph emulator: the stack runs without it");
+  }
+  return {
+    info,
+    env,
+    sql,
+    emulator: new GraphEmulatorAdmin(info.graph_emulator_url),
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+export async function signIn(stack: Stack, email: string): Promise<string> {
+  const user = stack.info.users.find((u) => u.email === email);
+  if (!user) throw new Error(`Cannot sign in: no user "${email}" in the stack`);
+  const response = await fetch(`${stack.info.supabase_url}/auth/v1/token?grant_type=password`, {
+    method: "POST",
+    headers: { apikey: stack.info.anon_key, "content-type": "application/json" },
+    body: JSON.stringify({ email, password: user.password }),
+  });
+  const body = await response.json();
+  if (!response.ok) {
+    throw new Error(`Cannot sign in as "${email}": HTTP ${response.status} ${JSON.stringify(body)}`);
+  }
+  return body.access_token as string;
+}
+
+export const adminEmail = (stack: Stack) => stack.info.users.find((u) => u.admin)!.email;
+export const memberEmail = (stack: Stack) => stack.info.users.find((u) => !u.admin)!.email;
+
+/** POST /functions/v1/auto-backup through the gateway, as the browser or pg_net would. */
+export async function callFunction(
+  stack: Stack,
+  init: { body?: unknown; headers?: Record<string, string>; method?: string },
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const response = await fetch(`${stack.info.supabase_url}/functions/v1/auto-backup`, {
+    method: init.method ?? "POST",
+    headers: { "content-type": "application/json", ...init.headers },
+    body: init.body === undefined
+      ? undefined
+      : typeof init.body === "string"
+      ? init.body
+      : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = { raw: text };
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+export interface RunRow {
+  id: string;
+  status: string;
+  trigger: string;
+  phase: string | null;
+  file_name: string | null;
+  size_bytes: string | null;
+  row_count: string | null;
+  sha256: string | null;
+  quick_xor_hash: string | null;
+  storage_status: string;
+  onedrive_status: string;
+  storage_path: string | null;
+  onedrive_item_id: string | null;
+  error: string | null;
+  error_code: string | null;
+  tables: Array<{ schema: string; name: string; rows: number }> | null;
+}
+
+export async function runRow(stack: Stack, id: string): Promise<RunRow> {
+  const [row] = await stack.sql<RunRow[]>`select * from public.backup_runs where id = ${id}`;
+  return row;
+}
+
+/** Polls until the run leaves `running` (the function works in the background). */
+export async function waitForRun(stack: Stack, id: string, timeoutMs = 120_000): Promise<RunRow> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await runRow(stack, id);
+    if (row && row.status !== "running") return row;
+    if (Date.now() > deadline) throw new Error(`Run ${id} is still running after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Waits until no run is in progress, so a test starts from a free slot. */
+export async function waitForIdle(stack: Stack): Promise<void> {
+  const running = await stack.sql<
+    Array<{ id: string }>
+  >`select id from public.backup_runs where status = 'running'`;
+  for (const r of running) await waitForRun(stack, r.id);
+}
+
+export async function downloadFromStorage(stack: Stack, name: string): Promise<Uint8Array> {
+  const response = await fetch(
+    `${stack.info.supabase_url}/storage/v1/object/backups/${encodeURIComponent(name)}`,
+    {
+      headers: {
+        authorization: `Bearer ${stack.info.service_role_key}`,
+        apikey: stack.info.service_role_key,
+      },
+    },
+  );
+  if (!response.ok) throw new Error(`Cannot download "${name}" from Storage: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export async function storageNames(stack: Stack): Promise<string[]> {
+  const names: string[] = [];
+  for (let offset = 0;; offset += 100) {
+    const response = await fetch(`${stack.info.supabase_url}/storage/v1/object/list/backups`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${stack.info.service_role_key}`,
+        apikey: stack.info.service_role_key,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ prefix: "", limit: 100, offset, sortBy: { column: "name", order: "asc" } }),
+    });
+    const page = await response.json() as Array<{ name: string; id: string | null }>;
+    names.push(...page.filter((o) => o.id !== null).map((o) => o.name));
+    if (page.length < 100) return names;
+  }
+}
+
+export async function uploadToStorage(stack: Stack, name: string, bytes: Uint8Array): Promise<void> {
+  const response = await fetch(
+    `${stack.info.supabase_url}/storage/v1/object/backups/${encodeURIComponent(name)}`,
+    {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${stack.info.service_role_key}`,
+        apikey: stack.info.service_role_key,
+        "content-type": "application/octet-stream",
+      },
+      body: bytes as Uint8Array<ArrayBuffer>,
+    },
+  );
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`Cannot upload "${name}" to Storage: HTTP ${response.status}`);
+}
+
+/** Names of the files in the emulator's destination folder. */
+export async function oneDriveNames(stack: Stack): Promise<string[]> {
+  return (await stack.emulator.files()).filter((f) => f.path.startsWith("Backups/")).map((f) => f.name);
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `cli/<script>` as `npm run …` does, with the stack's function environment plus overrides. */
+export function cliCommand(stack: Stack, script: string, args: string[], env: Record<string, string> = {}) {
+  const keep = ["HOME", "PATH", "DENO_DIR", "TMPDIR"].flatMap((k) => {
+    const v = Deno.env.get(k);
+    return v === undefined ? [] : [[k, v] as const];
+  });
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", "deno.json", `cli/${script}`, ...args],
+    cwd: ROOT,
+    clearEnv: true,
+    env: { ...Object.fromEntries(keep), ...stack.env, NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+export async function runCli(stack: Stack, script: string, args: string[], env: Record<string, string> = {}) {
+  const out = await cliCommand(stack, script, args, env).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  } satisfies CliResult;
+}
+
+/** A local endpoint standing in for a Teams/Slack incoming webhook. */
+export function startWebhook(): { url: string; received: Array<{ text: string }>; stop(): Promise<void> } {
+  const received: Array<{ text: string }> = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    received.push(await req.json());
+    return new Response("1");
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/hook`,
+    received,
+    stop: () => server.shutdown(),
+  };
+}
+
+/** Values a test must never find in logs, rows, responses or alerts. */
+export function stackSecrets(stack: Stack): string[] {
+  const env = stack.env;
+  const out = [
+    env.SUPABASE_SERVICE_ROLE_KEY,
+    env.AZURE_CLIENT_SECRET,
+    env.SUPABASE_JWT_SECRET,
+    env.BACKUP_CRON_SECRET,
+  ];
+  try {
+    out.push(new URL(env.SUPABASE_DB_URL).password);
+  } catch {
+    // not a URL
+  }
+  return out.filter((s): s is string => typeof s === "string" && s.length >= 6);
+}
+
+export function fileName(path: string): string {
+  return path.split("/").at(-1)!;
+}
