@@ -168,6 +168,19 @@ export async function uploadToStorage(stack: Stack, name: string, bytes: Uint8Ar
   if (!response.ok) throw new Error(`Cannot upload "${name}" to Storage: HTTP ${response.status}`);
 }
 
+export async function removeFromStorage(stack: Stack, names: string[]): Promise<void> {
+  const response = await fetch(`${stack.info.supabase_url}/storage/v1/object/backups`, {
+    method: "DELETE",
+    headers: {
+      authorization: `Bearer ${stack.info.service_role_key}`,
+      apikey: stack.info.service_role_key,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ prefixes: names }),
+  });
+  await response.body?.cancel();
+}
+
 /** Names of the files in the emulator's destination folder. */
 export async function oneDriveNames(stack: Stack): Promise<string[]> {
   return (await stack.emulator.files()).filter((f) => f.path.startsWith("Backups/")).map((f) => f.name);
