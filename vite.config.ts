@@ -8,6 +8,26 @@ import { fileURLToPath } from "node:url";
 export default defineConfig({
   plugins: [react(), tailwindcss()],
   resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
-  server: { host: "127.0.0.1", port: 5173 },
+  server: {
+    host: "127.0.0.1",
+    port: 5173,
+    // Only src/ and index.html make the app: edits elsewhere (functions, dev tooling, test output) must not
+    // reload an open page, least of all in the middle of an end-to-end test.
+    watch: {
+      ignored: [
+        "**/supabase/**",
+        "**/dev/**",
+        "**/cli/**",
+        "**/scripts/**",
+        "**/bench/**",
+        "**/docs/**",
+        "**/e2e/**",
+        "**/tests/**",
+        "**/.local/**",
+        "**/test-results/**",
+        "**/playwright-report/**",
+      ],
+    },
+  },
   preview: { host: "127.0.0.1", port: 4173 },
 });

@@ -9,6 +9,7 @@ test("an admin runs a backup, follows it, opens it in OneDrive and downloads it"
   emulator,
   db,
   request,
+  idle: _idle,
 }) => {
   const since = new Date();
   // Hold the OneDrive upload for a few seconds, so the running state is there to see.
@@ -62,6 +63,7 @@ test("when OneDrive fails the run ends partial, with the error on the card and i
   signIn,
   emulator,
   db,
+  idle: _idle,
 }) => {
   const since = new Date();
   // 507 is never retried: the OneDrive copy fails at once whatever the file size.
@@ -104,7 +106,14 @@ test("when OneDrive fails the run ends partial, with the error on the card and i
   await snap(page, "run-partial-desktop-light");
 });
 
-test("a second Backup now during a run is refused", async ({ page, context, signIn, emulator, db }) => {
+test("a second Backup now during a run is refused", async ({
+  page,
+  context,
+  signIn,
+  emulator,
+  db,
+  idle: _idle,
+}) => {
   const since = new Date();
   const settings = await signIn("admin");
   // A second tab opened before the run starts: it does not poll, so its button is still enabled.

@@ -44,8 +44,15 @@ type TestFixtures = {
   signIn: (role: "admin" | "member", options?: { page?: Page; language?: Language }) => Promise<SettingsPage>;
   /** Anonymous supabase-js client of the stack, for checks of the API itself. */
   anonClient: SupabaseClient;
-  cleanState: void;
+  /** Waits for no backup to be running, before and after the test (request it in tests that start runs). */
+  idle: void;
 };
+
+class NoRealtime {
+  constructor() {
+    throw new Error("Realtime is not used by the end-to-end checks");
+  }
+}
 
 function userFor(stack: StackInfo, role: "admin" | "member"): StackUser {
   const user = stack.users.find((candidate) => candidate.admin === (role === "admin"));
@@ -80,19 +87,20 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
           return result.rows as BackupRunRow[];
         },
         async waitUntilIdle(timeoutMs = 150_000) {
-          await expect
-            .poll(
-              async () =>
-                Number(
-                  (
-                    await client.query(
-                      "select count(*) as n from public.backup_runs where status = 'running'",
-                    )
-                  ).rows[0].n,
-                ),
-              { timeout: timeoutMs, intervals: [500, 1000, 2000] },
-            )
-            .toBe(0);
+          const deadline = Date.now() + timeoutMs;
+          for (;;) {
+            const { rows } = await client.query(
+              "select id, phase, started_at, heartbeat_at from public.backup_runs where status = 'running'",
+            );
+            if (rows.length === 0) return;
+            if (Date.now() > deadline) {
+              const run = rows[0];
+              throw new Error(
+                `Cannot go on: backup run "${run.id}" is still running (phase "${run.phase}", started ${new Date(run.started_at).toISOString()}, last heartbeat ${run.heartbeat_at ? new Date(run.heartbeat_at).toISOString() : "never"})`,
+              );
+            }
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+          }
         },
       };
       await use(db);
@@ -102,25 +110,31 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   ],
 
   emulator: async ({ stack }, use) => {
-    if (!stack.graph_emulator_url)
+    if (!stack.graph_emulator_url) {
       throw new Error("Cannot inject Graph faults: stack.json has no graph_emulator_url");
-    await use(new GraphEmulatorAdmin(stack.graph_emulator_url));
+    }
+    const emulator = new GraphEmulatorAdmin(stack.graph_emulator_url);
+    await emulator.clearFaults();
+    await use(emulator);
+    // The next test must not meet this test's faults.
+    await emulator.clearFaults();
   },
 
-  cleanState: [
-    async ({ db, stack }, use) => {
-      await db.waitUntilIdle();
-      await mkdir("e2e/screenshots", { recursive: true });
-      await use();
-      // Leave nothing behind for the next test: faults off, and any run this test started finished.
-      if (stack.graph_emulator_url) await new GraphEmulatorAdmin(stack.graph_emulator_url).clearFaults();
-      await db.waitUntilIdle();
-    },
-    { auto: true },
-  ],
+  idle: async ({ db }, use) => {
+    // Tests that start backups need no run in progress before them, and leave none behind.
+    await db.waitUntilIdle();
+    await use();
+    await db.waitUntilIdle();
+  },
 
   anonClient: async ({ stack }, use) => {
-    await use(createClient(stack.supabase_url, stack.anon_key, { auth: { persistSession: false } }));
+    await use(
+      createClient(stack.supabase_url, stack.anon_key, {
+        auth: { persistSession: false, autoRefreshToken: false },
+        // Node 20 has no WebSocket and these checks never use Realtime: a transport that is never built.
+        realtime: { transport: NoRealtime as never },
+      }),
+    );
   },
 
   signIn: async ({ page, stack }, use) => {
@@ -150,5 +164,8 @@ export function credentials(stack: StackInfo, role: "admin" | "member"): StackUs
 
 /** Saves a full-page screenshot under e2e/screenshots/ (ignored by git) for a person to look at. */
 export async function snap(page: Page, name: string): Promise<void> {
+  await mkdir("e2e/screenshots", { recursive: true });
+  // A full-page capture of a scrolled page shows the sticky header mid-page: capture from the top.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true, animations: "disabled" });
 }

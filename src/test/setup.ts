@@ -1,5 +1,6 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
+import { toast } from "sonner";
 import { afterEach, vi } from "vitest";
 
 // jsdom lacks a few browser APIs that Radix primitives and the theme use.
@@ -30,6 +31,8 @@ Element.prototype.releasePointerCapture ??= () => {};
 Element.prototype.scrollIntoView ??= () => {};
 
 afterEach(() => {
+  // sonner keeps toasts in a module-level store and replays them to the next <Toaster>: clear it.
+  toast.dismiss();
   cleanup();
   localStorage.clear();
   vi.unstubAllGlobals();

@@ -1,12 +1,26 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { useI18n } from "@/lib/i18n/i18n-context";
-import { invokeAutoBackup, type BackupFunctionError } from "./auto-backup-function";
+import { BackupFunctionError, invokeAutoBackup } from "./auto-backup-function";
 import { backupKeys } from "./keys";
 import type { BackupSchedule } from "./types";
 
-export function setBackupSchedule(cron: string | null): Promise<{ schedule: BackupSchedule }> {
-  return invokeAutoBackup<{ schedule: BackupSchedule }>({ action: "schedule", cron });
+/**
+ * Saves the schedule. The function answers `{schedule: {...}}`; a bare schedule object is accepted too,
+ * since both shapes carry the same fields.
+ */
+export async function setBackupSchedule(cron: string | null): Promise<{ schedule: BackupSchedule }> {
+  const answer = await invokeAutoBackup<{ schedule?: BackupSchedule } & Partial<BackupSchedule>>({
+    action: "schedule",
+    cron,
+  });
+  if (answer.schedule && typeof answer.schedule === "object") return { schedule: answer.schedule };
+  if ("cron" in answer) {
+    return {
+      schedule: { cron: answer.cron ?? null, next_run_at: answer.next_run_at ?? null, timezone: "UTC" },
+    };
+  }
+  throw new BackupFunctionError(`Cannot read the saved schedule: the function's answer has no "schedule"`);
 }
 
 /** Saves the schedule (a UTC cron expression, or null to turn it off). */

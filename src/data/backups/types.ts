@@ -28,6 +28,10 @@ export interface BackupStatus {
   retention_count: number;
   schemas: string[];
   schedule: BackupSchedule;
+  /** Why the schedule could not be read, when it could not (the rest of the status is still valid). */
+  schedule_error?: string;
+  /** Settings that are present but invalid, by variable name (never their values). */
+  config_problems?: Array<{ variable: string; message: string }>;
 }
 
 export interface BackupSchedule {

@@ -162,6 +162,8 @@ export const en: Dictionary = {
   "config.folderName": "Folder “{name}”",
   "config.onedriveDisabled":
     "Upload to OneDrive is off: no Azure settings. Backups are only copied to Supabase Storage.",
+  "config.problems": "Settings to fix",
+  "config.scheduleError": "Cannot read the schedule: {message}",
   "config.compression": "Compression",
   "config.compressionNone": "None",
   "config.retention": "Retention",

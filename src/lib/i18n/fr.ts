@@ -165,6 +165,8 @@ export const fr = {
   "config.folderName": "Dossier « {name} »",
   "config.onedriveDisabled":
     "Envoi vers OneDrive désactivé : aucun réglage Azure. Les sauvegardes sont seulement copiées dans le stockage Supabase.",
+  "config.problems": "Réglages à corriger",
+  "config.scheduleError": "Impossible de lire la planification : {message}",
   "config.compression": "Compression",
   "config.compressionNone": "Aucune",
   "config.retention": "Conservation",

@@ -45,6 +45,24 @@ describe("ConfigurationCard", () => {
     expect(setting("Retention")).toHaveTextContent("Every backup");
   });
 
+  it("lists invalid settings by variable name", async () => {
+    installFakeBackend({
+      status: makeStatus({
+        config_problems: [
+          { variable: "BACKUP_COMPRESSION", message: 'Unknown value "zip": use gzip or none' },
+          { variable: "AZURE_CLIENT_SECRET", message: "Missing while AZURE_TENANT_ID is set" },
+        ],
+        schedule_error: "pg_cron is not installed",
+      }),
+    });
+    renderWithProviders(<ConfigurationCard />);
+    const problems = await screen.findByTestId("config-problems");
+    expect(problems).toHaveTextContent("Settings to fix");
+    expect(problems).toHaveTextContent('BACKUP_COMPRESSION: Unknown value "zip": use gzip or none');
+    expect(problems).toHaveTextContent("AZURE_CLIENT_SECRET: Missing while AZURE_TENANT_ID is set");
+    expect(screen.getByText("Cannot read the schedule: pg_cron is not installed")).toBeInTheDocument();
+  });
+
   it("shows the function's error when the status cannot be read", async () => {
     installFakeBackend({
       onFunction: (action) =>

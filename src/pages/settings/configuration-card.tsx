@@ -118,8 +118,33 @@ function ConfigurationList({ status }: { status: BackupStatus }) {
   const timeZone = localTimeZone();
   const { configured, destination, schedule } = status;
 
+  const problems = status.config_problems ?? [];
   return (
     <div className="grid gap-4">
+      {problems.length > 0 && (
+        <Alert variant="destructive" data-testid="config-problems">
+          <TriangleAlertIcon aria-hidden="true" />
+          <AlertTitle>{t("config.problems")}</AlertTitle>
+          <AlertDescription>
+            <ul className="list-disc space-y-1 pl-4">
+              {problems.map((problem) => (
+                <li key={problem.variable}>
+                  <code className="font-mono text-xs font-semibold">{problem.variable}</code>:{" "}
+                  {problem.message}
+                </li>
+              ))}
+            </ul>
+          </AlertDescription>
+        </Alert>
+      )}
+      {status.schedule_error && (
+        <Alert variant="warning">
+          <TriangleAlertIcon aria-hidden="true" />
+          <AlertDescription>
+            <p>{t("config.scheduleError", { message: status.schedule_error })}</p>
+          </AlertDescription>
+        </Alert>
+      )}
       {!status.onedrive_enabled && (
         <Alert variant="warning">
           <TriangleAlertIcon aria-hidden="true" />

@@ -61,6 +61,36 @@ describe("ScheduleCard", () => {
     );
   });
 
+  it("accepts the saved schedule as a bare object too", async () => {
+    let saved: string | null = "0 1 * * *";
+    installFakeBackend({
+      onFunction: (action, body) => {
+        if (action === "status") {
+          return {
+            status: 200,
+            body: makeStatus({ schedule: { cron: saved, next_run_at: null, timezone: "UTC" } }),
+          };
+        }
+        if (action !== "schedule") return undefined;
+        saved = body.cron as string | null;
+        return {
+          status: 200,
+          body: { cron: saved, next_run_at: "2026-11-25T02:00:00.000Z", timezone: "UTC" },
+        };
+      },
+    });
+    renderWithProviders(<ScheduleCard timeZone="UTC" />);
+    await screen.findByTestId("schedule-current");
+    const time = screen.getByLabelText("Time");
+    await userEvent.clear(time);
+    await userEvent.type(time, "02:00");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByText("Schedule saved")).toBeInTheDocument();
+    await waitFor(() =>
+      expect(screen.getByTestId("schedule-current")).toHaveTextContent("Every day at 02:00"),
+    );
+  });
+
   it("shows an expression it cannot edit as custom", async () => {
     installFakeBackend({
       status: makeStatus({ schedule: { cron: "*/30 * * * *", next_run_at: null, timezone: "UTC" } }),
