@@ -37,6 +37,7 @@ interface Step {
   count?: (output: string) => { passed: number; failed: number } | undefined;
 }
 
+// eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
 
 const lastMatch = (text: string, pattern: RegExp) => {
@@ -140,7 +141,9 @@ async function main() {
   const requested = process.argv.slice(2).filter((a) => a !== "--");
   const unknown = requested.filter((s) => !(s in suites));
   if (unknown.length) {
-    console.error(`Cannot run tests: unknown suite ${unknown.map((u) => `"${u}"`).join(", ")}; choose from ${Object.keys(suites).join(", ")}`);
+    console.error(
+      `Cannot run tests: unknown suite ${unknown.map((u) => `"${u}"`).join(", ")}; choose from ${Object.keys(suites).join(", ")}`,
+    );
     process.exit(2);
   }
   const chosen = requested.length ? requested : Object.keys(suites);
@@ -164,7 +167,13 @@ async function main() {
         stateDir = await mkdtemp(path.join(tmpdir(), "backup-test-stack-"));
         console.log(`\n▶ starting the local stack for the integration suites (${stateDir})`);
         const { startStack } = await import("../dev/stack/start-stack.ts");
-        const started = await startStack({ stateDir, ports: "free", app: chosen.includes("e2e"), seed: true, quiet: true });
+        const started = await startStack({
+          stateDir,
+          ports: "free",
+          app: chosen.includes("e2e"),
+          seed: true,
+          quiet: true,
+        });
         stack = started;
         env.STACK_JSON = path.join(stateDir, "stack.json");
       }
@@ -176,7 +185,9 @@ async function main() {
 
   console.log("\nSummary");
   for (const r of results) {
-    console.log(`  ${r.ok ? "✔" : "✖"} ${r.name.padEnd(7)} ${String(r.passed).padStart(4)} passed, ${r.failed} failed  (${r.seconds.toFixed(1)} s)`);
+    console.log(
+      `  ${r.ok ? "✔" : "✖"} ${r.name.padEnd(7)} ${String(r.passed).padStart(4)} passed, ${r.failed} failed  (${r.seconds.toFixed(1)} s)`,
+    );
   }
   const passed = results.reduce((s, r) => s + r.passed, 0);
   const failed = results.reduce((s, r) => s + r.failed, 0);
