@@ -122,6 +122,48 @@ function resumeAfterCopy(stream: unknown): void {
   if (typeof read === "function") read.call(stream, 0);
 }
 
+/**
+ * Feeds COPY's chunks (one per row) to the framer synchronously and only waits when a full chunk has to
+ * go downstream: awaiting per row would cost a promise round trip for each of millions of rows.
+ */
+function pumpCopy(
+  rows: NodeJS.ReadableStream & { destroy(error?: Error): void },
+  framer: CopyRowFramer,
+  buffer: ChunkBuffer,
+  drain: () => Promise<void>,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      reject(error);
+    };
+    rows.on("data", (chunk: Uint8Array) => {
+      if (failed) return;
+      framer.push(chunk);
+      if (buffer.full) {
+        rows.pause();
+        drain().then(() => rows.resume(), (error) => {
+          fail(error);
+          rows.destroy(error instanceof Error ? error : new Error(String(error)));
+        });
+      }
+    });
+    rows.on("end", () => {
+      if (!failed) resolve();
+    });
+    rows.on("error", fail);
+    rows.on("close", () => {
+      if (!failed && !(rows as { readableEnded?: boolean }).readableEnded) {
+        fail(
+          Object.assign(new Error("the COPY stream closed before its end"), { code: "CONNECTION_CLOSED" }),
+        );
+      }
+    });
+  });
+}
+
 /** One connection, one transaction; `lost` turns true as soon as the connection closes. */
 function openSnapshotSession(dbUrl: string): { sql: Sql; lost: () => boolean } {
   let lost = false;
@@ -194,10 +236,7 @@ export function exportBackup(options: ExportOptions): ExportHandle {
       const statement = await copyStatement(tx, table);
       ensureSameConnection();
       const rows = await tx.unsafe(statement).readable();
-      for await (const chunk of rows) {
-        framer.push(chunk as Uint8Array);
-        await flush();
-      }
+      await pumpCopy(rows, framer, buffer, () => flush(true));
       resumeAfterCopy(rows);
       ensureSameConnection();
       if (!framer.balanced) {

@@ -4,8 +4,27 @@
  * Graph's upload session needs the total in every Content-Range, and a restarted session must re-read
  * from byte 0. Memory stays at a few chunks whatever the backup's size.
  */
+import { pipeline, Readable } from "node:stream";
+import { createGzip } from "node:zlib";
 import type { Compression } from "./config.ts";
 import { BackupHasher } from "./hashing.ts";
+
+/**
+ * gzip level 3, measured on 112 MB of row JSON (500,000 rows) under Deno: 0.47 s for 21.0 MB, where
+ * level 6 took 1.16 s for 21.1 MB and CompressionStream 1.37 s for 21.2 MB; level 1 took 0.22 s but
+ * gave 30.8 MB. With 2 s of CPU per edge invocation, compression is the biggest cost, so the cheapest
+ * level that keeps the ratio wins.
+ */
+export const GZIP_LEVEL = 3;
+
+/** The stream gzipped by node:zlib (levels, unlike CompressionStream); errors surface while reading. */
+function gzip(source: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const gz = createGzip({ level: GZIP_LEVEL });
+  pipeline(Readable.from(source), gz, () => {
+    // pipeline() destroys gz with the error, which the reader of gz sees; nothing to do here.
+  });
+  return gz;
+}
 
 export interface SpooledFile {
   path: string;
@@ -52,9 +71,7 @@ export async function spoolToTempFile(
       },
     }),
   );
-  const bytes = options.compression === "gzip"
-    ? counted.pipeThrough(new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
-    : counted;
+  const bytes: AsyncIterable<Uint8Array> = options.compression === "gzip" ? gzip(counted) : counted;
   const file = await Deno.open(path, { write: true, truncate: true });
   try {
     for await (const chunk of bytes) {
