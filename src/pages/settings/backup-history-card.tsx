@@ -234,9 +234,20 @@ function HistoryRow({ run, open, onToggle }: { run: BackupRun; open: boolean; on
   );
 }
 
-function Detail({ label, children, mono }: { label: string; children: ReactNode; mono?: boolean }) {
+function Detail({
+  label,
+  children,
+  mono,
+  wide,
+}: {
+  label: string;
+  children: ReactNode;
+  mono?: boolean;
+  /** Long values (dates, hashes, names) take the whole width on phones. */
+  wide?: boolean;
+}) {
   return (
-    <div className="grid min-w-0 gap-0.5">
+    <div className={cn("grid min-w-0 content-start gap-0.5", wide && "col-span-2 sm:col-span-1")}>
       <dt className="text-xs font-medium text-muted-foreground">{label}</dt>
       <dd className={cn("min-w-0 text-sm break-all", mono && "font-mono text-xs")}>{children}</dd>
     </div>
@@ -262,9 +273,9 @@ function RunDetails({ run, duration }: { run: BackupRun; duration: number | null
             </AlertDescription>
           </Alert>
         )}
-        <dl className="grid gap-3 sm:grid-cols-2">
+        <dl className="grid grid-cols-2 gap-3">
           <Detail label={t("history.trigger")}>{t(TRIGGERS[run.trigger] ?? "trigger.manual")}</Detail>
-          <Detail label={t("details.finishedAt")}>
+          <Detail label={t("details.finishedAt")} wide>
             {run.finished_at ? formatDateTime(run.finished_at, locale) : t("details.notFinished")}
           </Detail>
           <Detail label={t("history.duration")}>
@@ -284,13 +295,13 @@ function RunDetails({ run, duration }: { run: BackupRun; duration: number | null
           <Detail label={t("destination.onedrive")}>
             <DestinationBadge status={run.onedrive_status} />
           </Detail>
-          <Detail label={t("details.file")} mono>
+          <Detail label={t("details.file")} mono wide>
             {run.file_name ?? DASH}
           </Detail>
-          <Detail label={t("details.sha256")} mono>
+          <Detail label={t("details.sha256")} mono wide>
             {run.sha256 ?? DASH}
           </Detail>
-          <Detail label={t("details.quickXorHash")} mono>
+          <Detail label={t("details.quickXorHash")} mono wide>
             {run.quick_xor_hash ?? DASH}
           </Detail>
         </dl>

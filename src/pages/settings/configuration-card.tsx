@@ -21,6 +21,7 @@ import { formatScheduleDateTime } from "@/lib/format";
 import type { TranslationKey } from "@/lib/i18n/fr";
 import { useI18n } from "@/lib/i18n/i18n-context";
 import { localTimeZone, utcCronToSchedule } from "@/lib/schedule-cron";
+import { cn } from "@/lib/utils";
 import { useScheduleSummary } from "./schedule-card";
 
 function ConfiguredBadge({ configured }: { configured: boolean }) {
@@ -102,9 +103,19 @@ export function ConfigurationCard({ className }: { className?: string }) {
           )}
         </div>
         {/* On phones the results come first, right under the button that asked for them. */}
-        <div aria-live="polite" className="order-first empty:hidden lg:order-none">
-          {(test.data || test.isPending) && (
+        <div
+          aria-live="polite"
+          className={cn("order-first lg:order-none", !test.data && !test.isPending && "hidden lg:block")}
+        >
+          {test.data || test.isPending ? (
             <ConnectionTestResults checks={test.data?.checks} pending={test.isPending} />
+          ) : (
+            // Wide screens have room to say what the test does before it is run.
+            <div className="flex h-full min-h-40 flex-col items-center justify-center gap-2 rounded-lg border border-dashed px-6 py-8 text-center lg:flex">
+              <PlugZapIcon aria-hidden="true" className="size-7 text-muted-foreground" />
+              <p className="font-medium">{t("test.title")}</p>
+              <p className="max-w-sm text-sm text-muted-foreground">{t("test.description")}</p>
+            </div>
           )}
         </div>
       </CardContent>

@@ -61,9 +61,10 @@ function useRunFinishedEffects(run: BackupRun | null | undefined): string {
     void invalidateBackupRuns(queryClient);
     void queryClient.invalidateQueries({ queryKey: backupKeys.status() });
     const message = t(FINISHED_TOAST[run.status]);
+    // The error itself is on the card, with advice; the toast only says that the run ended.
     if (run.status === "success") toast.success(message);
-    else if (run.status === "partial") toast.warning(message, { description: run.error ?? undefined });
-    else toast.error(message, { description: run.error ?? undefined });
+    else if (run.status === "partial") toast.warning(message);
+    else toast.error(message);
     setAnnouncement(t("lastRun.finishedLive", { status: t(runStatusPresentation(run.status).label) }));
   }, [run, queryClient, t]);
 
