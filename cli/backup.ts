@@ -8,6 +8,7 @@
 import type { ProgressEvent } from "../supabase/functions/_shared/backup/pipeline.ts";
 import { runBackup } from "../supabase/functions/_shared/backup/pipeline.ts";
 import { createBackupServices } from "../supabase/functions/_shared/backup/services.ts";
+import { installDriverCrashGuard } from "../supabase/functions/_shared/backup/driver-guard.ts";
 import { loadCliEnvironment } from "./lib/env-files.ts";
 import { formatBytes, formatCount, formatSeconds } from "./lib/text.ts";
 
@@ -63,6 +64,7 @@ function printer(): (event: ProgressEvent) => void {
 }
 
 async function main(): Promise<number> {
+  installDriverCrashGuard((m) => console.error(m));
   const { env, sources } = await loadCliEnvironment();
   const services = createBackupServices(env, { applicationName: "auto-backup-cli", maxConnections: 3 });
   const { config } = services;

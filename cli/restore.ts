@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { openBackupFile } from "../supabase/functions/_shared/backup/backup-reader.ts";
 import { createRedactor } from "../supabase/functions/_shared/backup/redact.ts";
+import { installDriverCrashGuard } from "../supabase/functions/_shared/backup/driver-guard.ts";
 import { loadCliEnvironment } from "./lib/env-files.ts";
 import { defaultRestoreSchema, restoreBackup, type RestoreMode } from "./lib/restore-database.ts";
 import { formatCount, formatSeconds } from "./lib/text.ts";
@@ -24,6 +25,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 async function main(): Promise<number> {
+  installDriverCrashGuard((m) => console.error(m));
   let parsed;
   try {
     parsed = parseArgs({

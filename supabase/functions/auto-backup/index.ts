@@ -1,6 +1,7 @@
 /**
  * The `auto-backup` edge function: wiring only (DESIGN section 4). The logic lives in _shared/backup.
  */
+import { installDriverCrashGuard } from "../_shared/backup/driver-guard.ts";
 import { createHandler } from "../_shared/backup/handler.ts";
 import { getSchedule, readCronSecret, setSchedule } from "../_shared/backup/schedule.ts";
 import { createBackupServices } from "../_shared/backup/services.ts";
@@ -8,6 +9,7 @@ import { createBackupServices } from "../_shared/backup/services.ts";
 declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void } | undefined;
 
 const services = createBackupServices(Deno.env.toObject(), { applicationName: "auto-backup-function" });
+installDriverCrashGuard(services.pipeline.log);
 
 Deno.serve(createHandler({
   config: services.config,

@@ -12,9 +12,11 @@
  * once the connection is gone, and a lost connection fails the export even if the driver reconnected
  * in between (a query on a new connection would silently leave the snapshot).
  *
- * Why row_to_json and not to_jsonb: it is faster (about 75 against 55 MB/s), keeps the columns in table
- * order, and embeds `json` columns verbatim (to_jsonb would rewrite them: duplicate keys, whitespace),
- * so a restore gives back exactly the stored text.
+ * Why row_to_json and not to_jsonb: measured here on 500,000 rows (PostgreSQL 15, 2 shared cores),
+ * COPY of row_to_json took 2.4 to 2.9 s for 112 MB, to_jsonb 3.2 to 7.4 s for 119 MB (jsonb adds a
+ * space after every colon and comma). row_to_json also keeps the columns in table order and embeds
+ * `json` columns verbatim, where to_jsonb rewrites them (duplicate keys, whitespace), so a restore gives
+ * back exactly the stored text.
  */
 import postgres from "postgres";
 import type { Queryable, Sql } from "./db.ts";
