@@ -59,6 +59,17 @@ describe("routes", () => {
     await waitFor(() => expect(screen.getByRole("heading", { name: "Sign in" })).toBeInTheDocument());
   });
 
+  it("switches between light and dark and remembers the choice", async () => {
+    installFakeBackend({ users });
+    renderApp("/login");
+    await userEvent.click(await screen.findByRole("button", { name: "Switch to dark theme" }));
+    expect(document.documentElement).toHaveClass("dark");
+    expect(localStorage.getItem("backup-ui.theme")).toBe("dark");
+    await userEvent.click(screen.getByRole("button", { name: "Switch to light theme" }));
+    expect(document.documentElement).not.toHaveClass("dark");
+    expect(localStorage.getItem("backup-ui.theme")).toBe("light");
+  });
+
   it("switches language and remembers it", async () => {
     installFakeBackend({ users });
     renderApp("/login");

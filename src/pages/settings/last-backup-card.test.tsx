@@ -54,6 +54,16 @@ describe("LastBackupCard", () => {
     expect(screen.queryByTestId("failure-panel")).not.toBeInTheDocument();
   });
 
+  it("gives the exact start time on keyboard focus of the relative time", async () => {
+    installFakeBackend({ runs: [makeRun()] });
+    renderWithProviders(<LastBackupCard />);
+    const time = (await screen.findByText(/ago$/)).closest("time") as HTMLElement;
+    await userEvent.tab();
+    while (document.activeElement !== time) await userEvent.tab();
+    const tooltip = await screen.findByRole("tooltip");
+    expect(tooltip).toHaveTextContent("24 November 2026 at 11:00:00 CET");
+  });
+
   it("disables Backup now and shows the phase and bytes while a run is running", async () => {
     installFakeBackend({
       runs: [
