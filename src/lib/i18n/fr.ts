@@ -15,7 +15,7 @@ export const fr = {
   "header.theme.toDark": "Passer au thème sombre",
   "header.theme.toLight": "Passer au thème clair",
   "header.signOut": "Se déconnecter",
-  "header.signedInAs": "Connecté en tant que {email}",
+  "header.signedInAs": "Connecté : {email}",
   "header.signOutFailed": "Impossible de se déconnecter : {message}",
 
   "login.title": "Connexion",
