@@ -28,7 +28,7 @@ import {
   startRun,
   updateRun,
 } from "./runs.ts";
-import { type SpooledFile, spoolToTempFile } from "./spool.ts";
+import { removeStaleSpoolFiles, type SpooledFile, spoolToTempFile } from "./spool.ts";
 import { fileUploadSource } from "../graph/upload-source.ts";
 import type { StorageClient } from "./storage.ts";
 import { type AlertResult, type MailSender, sendAlerts } from "./alerts.ts";
@@ -266,6 +266,9 @@ async function execute(
         `Cannot start the backup: the configuration is invalid: ${describeProblems(config.problems)}`,
       );
     }
+
+    // A process killed mid-run could not delete its spool file; older ones than any live run go now.
+    if (!deps.spool) await removeStaleSpoolFiles({ olderThanMs: config.maxRunSeconds * 1000 });
 
     // Exporting: snapshot → JSON → gzip → hashes → spool file.
     fileName = await freshFileName(deps);

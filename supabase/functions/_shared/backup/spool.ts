@@ -17,6 +17,9 @@ import { BackupHasher } from "./hashing.ts";
  */
 export const GZIP_LEVEL = 3;
 
+const SPOOL_PREFIX = "backup-";
+const SPOOL_SUFFIX = ".spool";
+
 /** The stream gzipped by node:zlib (levels, unlike CompressionStream); errors surface while reading. */
 function gzip(source: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
   const gz = createGzip({ level: GZIP_LEVEL });
@@ -87,4 +90,37 @@ export async function spoolToTempFile(
   file.close();
   const { sha256, quickXorHash } = hasher.digest();
   return { path, size: hasher.size, sha256, quickXorHash, remove: () => removeQuietly(path) };
+}
+
+/**
+ * Deletes spool files that a killed process left behind (it had no chance to clean up): only this
+ * module's file names, only older than `olderThanMs`, so a live run's file is never touched.
+ * Best effort; returns the names removed.
+ */
+export async function removeStaleSpoolFiles(
+  options: { olderThanMs: number; now?: () => number; dir?: string },
+): Promise<string[]> {
+  const dir = options.dir ?? Deno.env.get("TMPDIR") ?? "/tmp";
+  const now = (options.now ?? Date.now)();
+  const removed: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !entry.name.startsWith(SPOOL_PREFIX) || !entry.name.endsWith(SPOOL_SUFFIX)) {
+        continue;
+      }
+      const path = `${dir}/${entry.name}`;
+      try {
+        const info = await Deno.stat(path);
+        if (info.mtime && now - info.mtime.getTime() > options.olderThanMs) {
+          await Deno.remove(path);
+          removed.push(entry.name);
+        }
+      } catch {
+        // Gone meanwhile, or not ours to delete: leave it.
+      }
+    }
+  } catch {
+    // No readable temp folder: nothing to clean.
+  }
+  return removed;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
-import { spoolToTempFile } from "./spool.ts";
+import { removeStaleSpoolFiles, spoolToTempFile } from "./spool.ts";
 import { BackupHasher } from "./hashing.ts";
 
 function source(parts: string[], failAfter = Infinity): ReadableStream<Uint8Array> {
@@ -51,5 +51,24 @@ Deno.test("spool: a failing source fails the spool and leaves no file behind", a
       /the export broke/,
     );
     await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+  }
+});
+
+Deno.test("stale spool files of killed processes are removed; fresh ones and other files stay", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const name of ["backup-old.spool", "backup-new.spool", "other-old.spool", "backup-old.txt"]) {
+      await Deno.writeTextFile(`${dir}/${name}`, "x");
+    }
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of ["backup-old.spool", "other-old.spool", "backup-old.txt"]) {
+      await Deno.utime(`${dir}/${name}`, hourAgo, hourAgo);
+    }
+    assert.deepEqual(await removeStaleSpoolFiles({ dir, olderThanMs: 600_000 }), ["backup-old.spool"]);
+    const left: string[] = [];
+    for await (const e of Deno.readDir(dir)) left.push(e.name);
+    assert.deepEqual(left.sort(), ["backup-new.spool", "backup-old.txt", "other-old.spool"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
