@@ -49,6 +49,17 @@ export interface BackupConfig {
   alertSender: string | null;
   /** A running row whose heartbeat is older than this is considered dead (platform limit + margin). */
   maxRunSeconds: number;
+  /**
+   * BACKUP_UPLOAD_FRAGMENT_BYTES: size of the OneDrive upload-session fragments (a multiple of 320 KiB,
+   * under 60 MiB); null keeps the Graph client's default (10 MiB). Smaller fragments suit slow links.
+   */
+  uploadFragmentBytes: number | null;
+  /**
+   * BACKUP_REQUEST_TIMEOUT_SECONDS: longest wait for one answer from Storage or Graph (a Storage upload,
+   * an upload fragment, any other request) before it is abandoned and retried; null keeps the clients'
+   * defaults (Storage 30 s, Storage uploads 300 s, Graph 120 s).
+   */
+  requestTimeoutSeconds: number | null;
   problems: ConfigProblem[];
 }
 
@@ -58,6 +69,10 @@ const DEFAULT_AUTHORITY = "https://login.microsoftonline.com";
 const DEFAULT_GRAPH = "https://graph.microsoft.com";
 /** Paid plans stop edge functions after 400 s of wall clock; 30 s of margin for the last heartbeat. */
 export const DEFAULT_MAX_RUN_SECONDS = 430;
+
+/** Graph upload-session fragments are multiples of 320 KiB and stay under 60 MiB. */
+export const FRAGMENT_UNIT_BYTES = 320 * 1024;
+const MAX_FRAGMENT_BYTES = 191 * FRAGMENT_UNIT_BYTES;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
@@ -183,6 +198,21 @@ function parseNonNegativeInteger(
     return fallback;
   }
   return Number(raw);
+}
+
+function parseFragmentBytes(env: Env, problems: ConfigProblem[]): number | null {
+  const raw = value(env, "BACKUP_UPLOAD_FRAGMENT_BYTES");
+  if (raw === undefined) return null;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n === 0 || n % FRAGMENT_UNIT_BYTES !== 0 || n > MAX_FRAGMENT_BYTES) {
+    problems.push({
+      variable: "BACKUP_UPLOAD_FRAGMENT_BYTES",
+      message:
+        `BACKUP_UPLOAD_FRAGMENT_BYTES must be a multiple of 327680 (320 KiB) up to ${MAX_FRAGMENT_BYTES}, not "${raw}": e.g. 10485760 for 10 MiB`,
+    });
+    return null;
+  }
+  return n;
 }
 
 function parseTenant(raw: string, problems: ConfigProblem[]): void {
@@ -470,6 +500,16 @@ export function parseConfig(env: Env): BackupConfig {
       "of seconds (at least 30) after which a silent run counts as dead",
       30,
     ),
+    uploadFragmentBytes: parseFragmentBytes(env, problems),
+    // 0 is the "not set" fallback (the minimum is 1): the clients keep their own timeouts.
+    requestTimeoutSeconds: parseNonNegativeInteger(
+      env,
+      "BACKUP_REQUEST_TIMEOUT_SECONDS",
+      0,
+      problems,
+      "of seconds (at least 1) to wait for one answer from Storage or Graph",
+      1,
+    ) || null,
     problems,
   };
 }

@@ -174,3 +174,33 @@ Deno.test("loopback http is accepted for local stacks", () => {
   assert.deepEqual(c.problems, []);
   assert.equal(c.azure?.graphBaseUrl, "http://127.0.0.1:54323");
 });
+
+Deno.test("upload fragment size and request timeout: optional, validated, null when unset", () => {
+  const defaults = parseConfig(BASE);
+  assert.equal(defaults.uploadFragmentBytes, null);
+  assert.equal(defaults.requestTimeoutSeconds, null);
+  const set = parseConfig({
+    ...BASE,
+    BACKUP_UPLOAD_FRAGMENT_BYTES: "655360",
+    BACKUP_REQUEST_TIMEOUT_SECONDS: "5",
+  });
+  assert.deepEqual(set.problems, []);
+  assert.equal(set.uploadFragmentBytes, 655_360);
+  assert.equal(set.requestTimeoutSeconds, 5);
+  for (const bad of ["1000000", "0", "-327680", "62914560", "10MB"]) {
+    const config = parseConfig({ ...BASE, BACKUP_UPLOAD_FRAGMENT_BYTES: bad });
+    assert.equal(config.uploadFragmentBytes, null, bad);
+    assert.match(
+      config.problems.map((p) => p.message).join("; "),
+      new RegExp(`BACKUP_UPLOAD_FRAGMENT_BYTES must be a multiple of 327680 \\(320 KiB\\).*not "${bad}"`),
+    );
+  }
+  for (const bad of ["0", "1.5", "soon"]) {
+    const config = parseConfig({ ...BASE, BACKUP_REQUEST_TIMEOUT_SECONDS: bad });
+    assert.equal(config.requestTimeoutSeconds, null, bad);
+    assert.match(
+      config.problems.map((p) => p.message).join("; "),
+      /BACKUP_REQUEST_TIMEOUT_SECONDS must be a whole number/,
+    );
+  }
+});

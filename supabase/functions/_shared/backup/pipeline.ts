@@ -53,6 +53,7 @@ export interface OneDriveClient extends MailSender {
     name: string,
     source: OneDriveUploadSource,
     opts?: {
+      fragmentSize?: number;
       onProgress?: (bytesSent: number) => void;
       signal?: AbortSignal;
       expectedQuickXorHash?: string;
@@ -351,6 +352,7 @@ async function execute(
         uploaded = await deps.onedrive.upload(folder, fileName, await fileUploadSource(spooled.path), {
           signal: abort.signal,
           expectedQuickXorHash: spooled.quickXorHash,
+          ...(config.uploadFragmentBytes === null ? {} : { fragmentSize: config.uploadFragmentBytes }),
           onProgress: (bytes) => {
             emit({ type: "uploaded", bytes, total });
             if (bytes - lastReported >= 2 * 1024 * 1024 || bytes === total) {

@@ -42,11 +42,14 @@ export function createBackupServices(env: Env, overrides: ServiceOverrides = {})
     max: overrides.maxConnections ?? 4,
     applicationName: overrides.applicationName ?? "auto-backup",
   });
+  const timeoutMs = config.requestTimeoutSeconds === null ? undefined : config.requestTimeoutSeconds * 1000;
   const storage = createStorageClient({
     supabaseUrl: config.supabaseUrl,
     serviceKey: config.serviceKey,
     fetch: doFetch,
     sleep,
+    timeoutMs,
+    uploadTimeoutMs: timeoutMs,
   });
   const onedrive = config.azure
     ? createGraphClient({
@@ -58,6 +61,7 @@ export function createBackupServices(env: Env, overrides: ServiceOverrides = {})
       fetch: doFetch,
       sleep,
       log,
+      ...(timeoutMs === undefined ? {} : { retry: { timeoutMs } }),
     })
     : null;
   const pipeline: PipelineDeps = {
