@@ -1,0 +1,42 @@
+/**
+ * What every Deno probe of the benchmark shares: reading its flags, timing a section of work (wall clock
+ * and the process's own CPU seconds) and reporting peak RSS, then printing one JSON line for `bench/run.ts`.
+ */
+import process from "node:process";
+
+export interface Section {
+  seconds: number;
+  cpuSeconds: number;
+}
+
+/** Starts a section; calling the result ends it. CPU is user + system time of this whole process. */
+export function startSection(): () => Section {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return { seconds: (performance.now() - wall) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+  };
+}
+
+/** Peak resident set size of this process so far (VmHWM), in bytes. */
+export function peakRssBytes(): number {
+  const status = Deno.readTextFileSync("/proc/self/status");
+  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+  if (!match) throw new Error("Cannot read the peak RSS: /proc/self/status has no VmHWM line");
+  return Number(match[1]) * 1024;
+}
+
+/** A required string flag of `values` (from node:util parseArgs). */
+export function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== "string" || value === "") {
+    throw new Error(`Cannot run the probe: the flag --${name} is required`);
+  }
+  return value;
+}
+
+/** Prints the probe's result as the last line of stdout. */
+export function report(result: Record<string, unknown>): void {
+  console.log(JSON.stringify({ ...result, peakRssBytes: peakRssBytes() }));
+}
