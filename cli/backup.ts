@@ -12,8 +12,14 @@ import { installDriverCrashGuard } from "../supabase/functions/_shared/backup/dr
 import { loadCliEnvironment } from "./lib/env-files.ts";
 import { formatBytes, formatCount, formatSeconds } from "./lib/text.ts";
 
-function printer(): (event: ProgressEvent) => void {
+/**
+ * Progress lines. Destination messages come from the pipeline before it redacts its final error, so
+ * every line passes through the redactor here (an upload URL or a key must not reach a terminal or a
+ * CI log).
+ */
+function printer(redact: (text: string) => string): (event: ProgressEvent) => void {
   let lastUploadLine = 0;
+  const console = { log: (line: string) => globalThis.console.log(redact(line)) };
   return (event) => {
     switch (event.type) {
       case "started":
@@ -84,7 +90,7 @@ async function main(): Promise<number> {
     const started = Date.now();
     let outcome;
     try {
-      outcome = await runBackup({ ...services.pipeline, onProgress: printer() }, {
+      outcome = await runBackup({ ...services.pipeline, onProgress: printer(services.redact) }, {
         trigger: "cli",
         requestedBy: null,
       });
@@ -103,7 +109,9 @@ async function main(): Promise<number> {
         outcome.size !== null ? `, ${formatBytes(outcome.size)}` : ""
       }; Storage ${outcome.storageStatus}, OneDrive ${outcome.onedriveStatus}`,
     );
-    if (outcome.error) console.log(`${outcome.status === "success" ? "Note" : "Error"}: ${outcome.error}`);
+    if (outcome.error) {
+      console.log(services.redact(`${outcome.status === "success" ? "Note" : "Error"}: ${outcome.error}`));
+    }
     return outcome.status === "success" ? 0 : 1;
   } finally {
     await services.close();

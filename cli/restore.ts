@@ -1,10 +1,13 @@
 /**
- * `npm run restore -- <file> [--into-schema NAME | --replace] [--dry-run] [--yes]`
+ * `npm run restore -- <file> [--into-schema NAME | --replace] [--dry-run] [--yes]
+ *                            [--sha256 HEX] [--quick-xor-hash BASE64]`
  *
  * Restores a backup file (gzip or plain JSON) into a new schema (default: restore_YYYYMMDD_HHMMSS) or,
  * with --replace, in place. One transaction either way; --dry-run does everything and rolls back.
  * The database comes from SUPABASE_DB_URL or DATABASE_URL (environment, then .env, then
  * .local/stack.env). --replace asks for confirmation on a terminal unless --yes is given.
+ * With --sha256 / --quick-xor-hash (the run's hashes, shown in the Settings page's run details), a file
+ * whose bytes differ is refused before anything is written.
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
@@ -15,7 +18,8 @@ import { loadCliEnvironment } from "./lib/env-files.ts";
 import { defaultRestoreSchema, restoreBackup, type RestoreMode } from "./lib/restore-database.ts";
 import { formatCount, formatSeconds } from "./lib/text.ts";
 
-const USAGE = "Usage: npm run restore -- <file> [--into-schema NAME | --replace] [--dry-run] [--yes]";
+const USAGE =
+  "Usage: npm run restore -- <file> [--into-schema NAME | --replace] [--dry-run] [--yes] [--sha256 HEX] [--quick-xor-hash BASE64]";
 
 async function confirm(question: string): Promise<boolean> {
   const buffer = new Uint8Array(1024);
@@ -36,6 +40,8 @@ async function main(): Promise<number> {
         replace: { type: "boolean" },
         "dry-run": { type: "boolean" },
         yes: { type: "boolean" },
+        sha256: { type: "string" },
+        "quick-xor-hash": { type: "string" },
         help: { type: "boolean" },
       },
     });
@@ -54,6 +60,10 @@ async function main(): Promise<number> {
   }
   if (v.replace && v["into-schema"] !== undefined) {
     console.error(`Cannot restore: choose either --into-schema or --replace, not both\n${USAGE}`);
+    return 2;
+  }
+  if (v.sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(v.sha256.trim())) {
+    console.error(`Cannot restore: --sha256 must be 64 hexadecimal characters\n${USAGE}`);
     return 2;
   }
   if (v["into-schema"] !== undefined && v["into-schema"].trim() === "") {
@@ -108,6 +118,7 @@ async function main(): Promise<number> {
     const report = await restoreBackup(sql, () => openBackupFile(path), {
       mode,
       dryRun,
+      expected: { sha256: v.sha256, quickXorHash: v["quick-xor-hash"] },
       onProgress: (message) => console.log(`  ${message}`),
     });
     for (const w of report.warnings) console.log(`  warning: ${w}`);

@@ -22,16 +22,28 @@ import {
   readBackup,
 } from "../../supabase/functions/_shared/backup/backup-reader.ts";
 import type { BackupHeader, TableMeta } from "../../supabase/functions/_shared/backup/file-format.ts";
+import type { FileHashes } from "../../supabase/functions/_shared/backup/hashing.ts";
 
 type Sql = postgres.Sql;
 type Tx = postgres.TransactionSql;
 
 export type RestoreMode = { kind: "schema"; schema: string } | { kind: "replace" };
 
+export interface ExpectedHashes {
+  /** Hex SHA-256 of the file's bytes (the run's `sha256`, shown in the Settings page's run details). */
+  sha256?: string;
+  /** Base64 QuickXorHash (the run's `quick_xor_hash`, OneDrive's `file.hashes.quickXorHash`). */
+  quickXorHash?: string;
+}
+
 export interface RestoreOptions {
   mode: RestoreMode;
   dryRun: boolean;
   onProgress?: (message: string) => void;
+  /** Refuse the file unless its hashes are these (checked before anything is written). */
+  expected?: ExpectedHashes;
+  /** Largest row accepted, in characters (see ReadOptions.maxValueChars). */
+  maxRowChars?: number;
 }
 
 export interface RestoredTable {
@@ -86,19 +98,43 @@ export function defaultRestoreSchema(now: Date): string {
 
 const label = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
 
+/**
+ * Differences between a file's hashes and the expected ones, as sentences (empty when they match or
+ * nothing was expected). Shared by `verify` and `restore`.
+ */
+export function hashMismatches(actual: FileHashes, expected: ExpectedHashes | undefined): string[] {
+  const out: string[] = [];
+  const sha = expected?.sha256?.trim().toLowerCase();
+  if (sha && sha !== actual.sha256) out.push(`its SHA-256 is ${actual.sha256}, expected ${sha}`);
+  const qxh = expected?.quickXorHash?.trim();
+  if (qxh && qxh !== actual.quickXorHash) {
+    out.push(`its QuickXorHash is ${actual.quickXorHash}, expected ${qxh}`);
+  }
+  return out;
+}
+
 /** First pass, without the database: the whole file is sound before anything is written. */
 async function checkFile(
   open: () => Promise<OpenedBackup>,
-): Promise<{ header: BackupHeader; tables: TableMeta[] }> {
+  options: RestoreOptions,
+): Promise<{ header: BackupHeader; tables: TableMeta[]; hashes: FileHashes }> {
   const opened = await open();
   let header: BackupHeader | null = null;
   const tables: TableMeta[] = [];
-  for await (const event of readBackup(opened.text)) {
+  for await (const event of readBackup(opened.text, { maxValueChars: options.maxRowChars })) {
     if (event.type === "header") header = event.header;
     else if (event.type === "table") tables.push(event.table);
   }
   if (!header) throw new BackupFileError("wrong_format", "the file has no tables section");
-  return { header, tables };
+  const hashes = await opened.hashes;
+  const mismatches = hashMismatches(hashes, options.expected);
+  if (mismatches.length) {
+    throw new BackupFileError(
+      "hash_mismatch",
+      `the file is not the expected backup (corrupted or another file): ${mismatches.join("; ")}`,
+    );
+  }
+  return { header, tables, hashes };
 }
 
 /** Target names: one schema from the backup keeps its table names; several get `schema__table`. */
@@ -239,7 +275,7 @@ export async function restoreBackup(
   const { mode } = options;
 
   progress("Checking the file (format, completeness, row counts)…");
-  const checked = await checkFile(open);
+  const checked = await checkFile(open, options);
   const targets = targetNames(checked.tables, mode);
 
   // Refuse early, before opening the transaction.
@@ -307,7 +343,7 @@ export async function restoreBackup(
       const opened = await open();
       let plan: InsertPlan | null = null;
       let inserted = 0;
-      for await (const event of readBackup(opened.text)) {
+      for await (const event of readBackup(opened.text, { maxValueChars: options.maxRowChars })) {
         if (event.type === "table") {
           plan = await insertPlan(tx, event.table, targets.get(label(event.table))!, mode, report.warnings);
           inserted = 0;
@@ -342,6 +378,14 @@ export async function restoreBackup(
             else report.warnings.push(`Sequence "${s.schema}.${s.name}" does not exist: not reset`);
           }
         }
+      }
+      // The second pass must have read the very bytes the first pass checked: a file replaced or
+      // still being written in between is refused before the transaction commits.
+      const again = await opened.hashes;
+      if (again.sha256 !== checked.hashes.sha256) {
+        throw new RestoreError(
+          "Cannot restore: the file changed while it was being restored (it was replaced or is still being written); nothing was written",
+        );
       }
       if (options.dryRun) throw new DryRunRollback();
     });

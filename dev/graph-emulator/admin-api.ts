@@ -72,12 +72,20 @@ export async function handleAdminRequest(
         return sendJson(res, 201, { id: context.store.idOf(path), path });
       }
       case "POST /_emulator/links": {
-        const body = await json<{ url?: string; path?: string }>();
+        const body = await json<{ url?: string; path?: string; state?: string }>();
         if (!body.url) return fail(400, '"url" is required');
+        const linkState = body.state ?? "active";
+        if (linkState !== "active" && linkState !== "expired" && linkState !== "revoked") {
+          return fail(400, `Unknown link state "${linkState}": use "active", "expired" or "revoked"`);
+        }
         const path = normalisePath(body.path ?? "");
         context.links.set(body.url, path);
+        if (linkState === "active") context.linkStates.delete(body.url);
+        else context.linkStates.set(body.url, linkState);
         return sendEmpty(res, 204);
       }
+      case "GET /_emulator/issued":
+        return sendJson(res, 200, context.issued);
       case "GET /_emulator/mail":
         return sendJson(res, 200, context.mail);
       case "DELETE /_emulator/mail":
@@ -156,6 +164,9 @@ export async function resetState(context: EmulatorContext, files: boolean): Prom
   }
   context.sessions.clear();
   context.links = new Map(context.initialLinks);
+  context.linkStates.clear();
+  context.issued.accessTokens.length = 0;
+  context.issued.uploadUrls.length = 0;
   context.config = { ...context.initialConfig };
   context.tokens.reset();
   context.down = false;

@@ -189,9 +189,17 @@ export class GraphEmulatorAdmin {
     return this.#call("POST", "/_emulator/folders", { path });
   }
 
-  /** Maps a sharing URL to a path on the drive (folder or file). */
-  addLink(url: string, path: string): Promise<void> {
-    return this.#call("POST", "/_emulator/links", { url, path });
+  /**
+   * Maps a sharing URL to a path on the drive (folder or file). `expired`: Graph answers 403 accessDenied
+   * "The sharing link has expired."; `revoked` (removed by its owner): 404 itemNotFound.
+   */
+  addLink(url: string, path: string, state: "active" | "expired" | "revoked" = "active"): Promise<void> {
+    return this.#call("POST", "/_emulator/links", { url, path, state });
+  }
+
+  /** Every access token and upload URL handed out since the start or the last reset (for leak tests). */
+  issued(): Promise<{ accessTokens: string[]; uploadUrls: string[] }> {
+    return this.#call("GET", "/_emulator/issued");
   }
 
   mail(): Promise<SentMail[]> {

@@ -47,6 +47,10 @@ export interface EmulatorContext {
   initialConfig: EmulatorConfig;
   links: Map<string, string>;
   initialLinks: Map<string, string>;
+  /** Links that stopped working (set through the admin API; cleared by reset). */
+  linkStates: Map<string, LinkState>;
+  /** Bearer values handed out (access tokens, upload URLs), so tests can search for leaks. */
+  issued: IssuedSecrets;
   sessions: Map<string, UploadSession>;
   mail: SentMail[];
   log: LoggedRequest[];
@@ -57,6 +61,20 @@ export interface EmulatorContext {
 }
 
 export type HostKind = "graph" | "upload" | "identity";
+
+/** What happened to a sharing link: removed by its owner, or past its expiration date. */
+export type LinkState = "revoked" | "expired";
+
+export interface IssuedSecrets {
+  accessTokens: string[];
+  uploadUrls: string[];
+}
+
+/** Keeps the last few hundred values: enough for a test, bounded for a long `npm run dev`. */
+export function recordIssued(list: string[], value: string): void {
+  list.push(value);
+  if (list.length > 500) list.splice(0, list.length - 500);
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

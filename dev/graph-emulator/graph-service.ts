@@ -8,6 +8,7 @@ import { invalidNameReason, type ItemRecord, joinPath, MAX_PATH_LENGTH, parentOf
 import {
   applyLeadingFault,
   type EmulatorContext,
+  recordIssued,
   type RequestNote,
   sendProcessed,
 } from "./emulator-context.ts";
@@ -293,8 +294,15 @@ async function getSharedItem(
       'The share id is not valid: expected "u!" followed by the unpadded base64url encoding of the sharing URL.',
     );
   }
-  const path = context.links.get(sharingUrl) ?? context.links.get(sharingUrl.replace(/\/+$/, ""));
-  const item = path === undefined ? undefined : await context.store.item(path);
+  const key = context.links.has(sharingUrl) ? sharingUrl : sharingUrl.replace(/\/+$/, "");
+  const path = context.links.get(key);
+  const linkState = context.linkStates.get(key);
+  // Modelled on SharePoint: an expired link still identifies its item but grants nothing; a link its
+  // owner removed no longer exists at all.
+  if (path !== undefined && linkState === "expired") {
+    return sendGraphError(res, req, 403, "accessDenied", "The sharing link has expired.");
+  }
+  const item = path === undefined || linkState === "revoked" ? undefined : await context.store.item(path);
   if (!item) {
     return sendGraphError(
       res,
@@ -558,6 +566,7 @@ async function createUploadSession(
     `${context.uploadUrlBase}/_api/v2.0/drives/${encodeURIComponent(drive.driveId)}/items/${parentId}` +
     `/uploadSession?guid=${id}&overwrite=${behavior === "replace" ? "True" : "False"}` +
     `&rename=${behavior === "rename" ? "True" : "False"}&dc=0&tempauth=${tempauth}`;
+  recordIssued(context.issued.uploadUrls, uploadUrl);
   sendProcessed(req, res, "graph", fault, 200, {
     "@odata.context": `${context.url}/v1.0/$metadata#microsoft.graph.uploadSession`,
     expirationDateTime: new Date(expiresAt).toISOString(),

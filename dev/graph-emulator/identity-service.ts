@@ -1,7 +1,12 @@
 // The identity platform's client-credentials token endpoint: `POST /{tenant}/oauth2/v2.0/token`.
 // Its checks come in the order Entra ID applies them, each with the AADSTS code a real tenant would return.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { applyLeadingFault, type EmulatorContext, type RequestNote } from "./emulator-context.ts";
+import {
+  applyLeadingFault,
+  type EmulatorContext,
+  recordIssued,
+  type RequestNote,
+} from "./emulator-context.ts";
 import { readBody, sendIdentityError, sendJson } from "./http-replies.ts";
 
 const GRAPH_RESOURCES = ["https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"];
@@ -125,6 +130,7 @@ export async function handleTokenRequest(
     roles: context.config.roles,
     lifetimeSeconds: lifetime,
   });
+  recordIssued(context.issued.accessTokens, accessToken);
   sendJson(
     res,
     200,

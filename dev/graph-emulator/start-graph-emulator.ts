@@ -105,6 +105,8 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
     initialConfig: { ...config },
     links,
     initialLinks: new Map(links),
+    linkStates: new Map(),
+    issued: { accessTokens: [], uploadUrls: [] },
     sessions: new Map(),
     mail: [],
     log: [],

@@ -41,6 +41,13 @@ export interface AlertResult {
   message: string;
 }
 
+/** `fetch failed (connection refused…)`: Deno's fetch puts the useful part in the error's cause. */
+function withCause(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && cause !== error.message ? `${error.message} (${cause})` : error.message;
+}
+
 export function alertText(run: AlertRun, project: string): { subject: string; text: string } {
   const what = run.status === "failed" ? "failed" : "only partly succeeded";
   const subject = `Backup ${what} for ${project}`;
@@ -80,9 +87,9 @@ export async function sendAlerts(
       results.push({
         channel: "webhook",
         ok: false,
-        message: deps.redact(
-          `Cannot send the alert webhook: ${error instanceof Error ? error.message : error}`,
-        ),
+        // The cause says what went wrong ("connection refused"…) but also names the URL, which is a
+        // credential: the redactor knows it (config.secretValues) and hides it.
+        message: deps.redact(`Cannot send the alert webhook: ${withCause(error)}`),
       });
     }
   }

@@ -25,7 +25,9 @@ export type BackupFileErrorCode =
   | "incomplete"
   | "count_mismatch"
   | "invalid_table"
-  | "corrupt_gzip";
+  | "corrupt_gzip"
+  | "too_large"
+  | "hash_mismatch";
 
 export class BackupFileError extends Error {
   constructor(readonly code: BackupFileErrorCode, message: string) {
@@ -46,6 +48,19 @@ export interface ReadOptions {
   validateRows?: boolean;
   batchRows?: number;
   batchChars?: number;
+  /**
+   * Largest single value (a row, or a metadata value) accepted, in characters. Postgres' own limits
+   * (1 GB per field, about 256 MB per jsonb value) and the JavaScript string limit (about 512 M
+   * characters) put anything larger out of reach of a restore, so the reader refuses it clearly instead
+   * of running out of memory. Default: 256 MiB.
+   */
+  maxValueChars?: number;
+}
+
+export const DEFAULT_MAX_VALUE_CHARS = 256 * 1024 * 1024;
+
+function describeChars(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MiB` : `${n} characters`;
 }
 
 const QUOTE = 0x22;
@@ -63,8 +78,13 @@ class Scanner {
   /** Characters dropped from the front of `buf` so far (for positions in messages). */
   dropped = 0;
   done = false;
+  /** What is being read, for messages about a value that is too large (e.g. `row 3 of "public.t"`). */
+  context = "a value";
 
-  constructor(private readonly reader: ReadableStreamDefaultReader<string>) {}
+  constructor(
+    private readonly reader: ReadableStreamDefaultReader<string>,
+    private readonly maxValueChars: number,
+  ) {}
 
   get position(): number {
     return this.dropped + this.pos;
@@ -72,12 +92,34 @@ class Scanner {
 
   async refill(): Promise<boolean> {
     if (this.done) return false;
-    const { value, done } = await this.reader.read();
-    if (done) {
-      this.done = true;
-      return false;
-    }
     const keep = this.anchor >= 0 ? this.anchor : this.pos;
+    // While a value is being captured the buffer has to grow. Reading ahead at least as much as the
+    // value already holds makes one concatenation per doubling instead of one per chunk: a 100 MB
+    // value costs a few copies of itself, not thousands.
+    const captured = this.anchor >= 0 ? this.buf.length - keep : 0;
+    if (captured > this.maxValueChars) {
+      throw new BackupFileError(
+        "too_large",
+        `${this.context} at character ${this.dropped + keep} is larger than ${
+          describeChars(this.maxValueChars)
+        }, more than a restore can handle: this file cannot be verified or restored by this tool`,
+      );
+    }
+    // Never read ahead past the limit, so the buffer stays far below the string length limit.
+    const ahead = Math.min(captured, this.maxValueChars - captured + 1);
+    const chunks: string[] = [];
+    let got = 0;
+    do {
+      const { value, done } = await this.reader.read();
+      if (done) {
+        this.done = true;
+        break;
+      }
+      chunks.push(value);
+      got += value.length;
+    } while (got < ahead);
+    if (chunks.length === 0) return false;
+    const value = chunks.length === 1 ? chunks[0] : chunks.join("");
     this.buf = this.buf.slice(keep) + value;
     this.dropped += keep;
     this.pos -= keep;
@@ -279,7 +321,7 @@ export async function* readBackup(
   const batchRows = options.batchRows ?? 2000;
   const batchChars = options.batchChars ?? 4 * 1024 * 1024;
   const reader = text.getReader();
-  const s = new Scanner(reader);
+  const s = new Scanner(reader, options.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS);
   try {
     const first = await s.peek();
     if (first === null) throw new BackupFileError("truncated", "the file is empty");
@@ -324,7 +366,9 @@ export async function* readBackup(
               if (!moreRows) s.pos++;
               while (moreRows) {
                 const at = s.position;
+                s.context = `row ${count + 1} of ${tableLabel(table)}`;
                 const raw = await s.capture();
+                s.context = "a value";
                 if (raw[0] !== "{") throw s.invalid(`a row of ${tableLabel(table)} is not a JSON object`);
                 if (options.validateRows) {
                   try {

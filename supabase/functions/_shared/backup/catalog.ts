@@ -94,6 +94,23 @@ export async function readCatalog(
     Array<{ version: string }>
   >`select current_setting('server_version') as version`;
 
+  // A schema that does not exist is a typo in BACKUP_SCHEMAS (names are case-sensitive): exporting
+  // "nothing" from it would look like a successful backup of data that was never read.
+  const missing = await tx<Array<{ name: string }>>`
+    select s.name from unnest(${options.schemas}::text[]) with ordinality as s(name, ord)
+    where not exists (select 1 from pg_catalog.pg_namespace n where n.nspname = s.name)
+    order by s.ord`;
+  if (missing.length) {
+    const names = missing.map((m) => `"${m.name}"`).join(", ");
+    throw new Error(
+      `BACKUP_SCHEMAS lists ${missing.length === 1 ? "a schema" : "schemas"} that ${
+        missing.length === 1 ? "does" : "do"
+      } not exist in the database: ${names}; fix the name${
+        missing.length === 1 ? "" : "s"
+      } (schema names are case-sensitive) or remove ${missing.length === 1 ? "it" : "them"}`,
+    );
+  }
+
   const relations = await tx<RelationRow[]>`
     select n.nspname as schema,
            c.relname as name,

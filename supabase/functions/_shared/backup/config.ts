@@ -78,6 +78,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
 const EMAIL = /^[^\s@"'<>(),;:\\[\]]+@[^\s@"'<>(),;:\\[\]]+\.[^\s@"'<>(),;:\\[\]]+$/;
 const MULTI_TENANT_ALIASES = new Set(["common", "organizations", "consumers"]);
+/** Postgres' own schemas: nothing of the app lives there, and their contents cannot be restored. */
+const SYSTEM_SCHEMA = /^(pg_catalog|information_schema|pg_toast|pg_temp_\d+|pg_toast_temp_\d+)$/;
 
 function value(env: Env, name: string): string | undefined {
   const v = env[name];
@@ -146,6 +148,12 @@ function parseSchemas(env: Env, problems: ConfigProblem[]): string[] {
       problems.push({
         variable: "BACKUP_SCHEMAS",
         message: `BACKUP_SCHEMAS has an invalid schema name "${s}": names are 1 to 63 bytes`,
+      });
+    } else if (SYSTEM_SCHEMA.test(s)) {
+      problems.push({
+        variable: "BACKUP_SCHEMAS",
+        message:
+          `BACKUP_SCHEMAS lists the system schema "${s}", which holds Postgres' own catalog and no app data: remove it and list your app's schemas (e.g. public)`,
       });
     }
   }
@@ -517,6 +525,16 @@ export function parseConfig(env: Env): BackupConfig {
 /** Values that must never appear in logs, rows, responses or alerts. */
 export function secretValues(config: BackupConfig): string[] {
   const out = [config.serviceKey, config.azure?.clientSecret ?? "", config.cronSecret ?? ""];
+  // A Teams or Slack incoming-webhook URL is a bearer credential (its path is the secret), and a failed
+  // fetch names the URL in its error: hide it as written and as the URL parser prints it.
+  if (config.alertWebhookUrl) {
+    out.push(config.alertWebhookUrl);
+    try {
+      out.push(new URL(config.alertWebhookUrl).href);
+    } catch {
+      // Not a URL: the configuration already reports it.
+    }
+  }
   try {
     const password = new URL(config.dbUrl).password;
     if (password) out.push(password, decodeURIComponent(password));

@@ -77,9 +77,9 @@ async function resolveLink(http: GraphHttp, link: string): Promise<GraphFolder> 
   if (response.status === 404) {
     throw new GraphError(
       "onedrive_link_not_found",
-      `Cannot ${operation}: the sharing link does not exist or this app cannot see it${
+      `Cannot ${operation}: the sharing link does not exist (was it removed?) or this app cannot see it${
         describeServiceError(response.detail)
-      }. Copy the folder's link again (Share > Copy link) and check the app has Files.ReadWrite.All or Sites.ReadWrite.All`,
+      }. Copy the folder's link again (Share > Copy link) into ONEDRIVE_BACKUP_LINK, and check the app has Files.ReadWrite.All or Sites.ReadWrite.All`,
       { status: 404, graphCode: response.detail.code, requestId: response.detail.requestId },
     );
   }
@@ -90,6 +90,16 @@ async function resolveLink(http: GraphHttp, link: string): Promise<GraphFolder> 
         describeServiceError(response.detail)
       }. Paste the folder's sharing link (Share > Copy link)`,
       { status: 400, graphCode: response.detail.code, requestId: response.detail.requestId },
+    );
+  }
+  if (response.status === 403 && /expired/i.test(response.detail.message ?? "")) {
+    // An expired link still names its item but grants nothing: the fix is a new link, not permissions.
+    throw new GraphError(
+      "onedrive_link_expired",
+      `Cannot ${operation}: the sharing link has expired${
+        describeServiceError(response.detail)
+      }. Share the folder again with a link that does not expire (Share > Copy link) and put it in ONEDRIVE_BACKUP_LINK`,
+      { status: 403, graphCode: response.detail.code, requestId: response.detail.requestId },
     );
   }
   if (response.status === 403) throw accessDenied(operation, response.detail);

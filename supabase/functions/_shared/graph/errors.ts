@@ -28,6 +28,7 @@ export type GraphErrorCode =
   | "onedrive_link_invalid"
   | "onedrive_link_personal"
   | "onedrive_link_not_found"
+  | "onedrive_link_expired"
   | "onedrive_link_is_file"
   | "onedrive_folder_not_found"
   | "onedrive_not_a_folder"
