@@ -66,6 +66,8 @@ export interface ScaleResult {
 export interface ProfileResult {
   label: string;
   processCpuSeconds: number;
+  /** CPU seconds of the probe process by thread name, startup included. */
+  threads: Record<string, number>;
   summary: ProfileSummary;
 }
 
@@ -93,6 +95,8 @@ export interface BenchResults {
   /** Size of the database as our export writes it (uncompressed JSON), the common yardstick. */
   jsonBytes: number;
   gzipBytes: number;
+  /** How the product compresses (read from spool.ts by the export probe). */
+  productGzip: string;
   setupSeconds: number;
   totalSeconds: number;
   methods: MethodResult[];

@@ -58,6 +58,8 @@ interface Context {
 }
 
 interface ExportProbeResult {
+  gzip: string;
+  threads: Record<string, number>;
   jsonBytes: number;
   fileBytes: number;
   rows: number;
@@ -149,7 +151,7 @@ async function ourExport(
   sink: "null" | "emulator",
   name: string,
   schemas = "public",
-): Promise<RunFigures & { jsonBytes: number }> {
+): Promise<RunFigures & { jsonBytes: number; gzip: string }> {
   const args = [
     "--db-url",
     ctx.stack.info.db_url,
@@ -164,7 +166,7 @@ async function ourExport(
     args.push("--graph-url", ctx.graph.graphUrl, "--link", ctx.graph.link, "--name", name);
   const probe = await runProbe<ExportProbeResult>(ctx, "export-probe.ts", args, { env: graphEnv(ctx) });
   if (sink === "emulator") await resetOneDrive(ctx);
-  return { ...exportFigures(probe), jsonBytes: probe.result.jsonBytes };
+  return { ...exportFigures(probe), jsonBytes: probe.result.jsonBytes, gzip: probe.result.gzip };
 }
 
 function psqlCopyScript(ctx: Context, gzip: boolean): string {
@@ -265,6 +267,7 @@ async function exportSection(ctx: Context): Promise<void> {
           const figures = await ourExport(ctx, compression, "null", "");
           if (compression === "none") results.jsonBytes = figures.jsonBytes;
           else results.gzipBytes = figures.outputBytes;
+          results.productGzip = figures.gzip;
           return figures;
         },
       });
@@ -479,6 +482,7 @@ async function profileSection(ctx: Context): Promise<void> {
   ctx.results.profile = {
     label: "ours → null sink, gzip",
     processCpuSeconds: probe.processCpuSeconds,
+    threads: probe.result.threads,
     summary: summarizeCpuProfile(profile),
   };
   ctx.results.commands.push({
@@ -702,6 +706,7 @@ async function main(): Promise<void> {
         reps: options.reps,
         jsonBytes: 0,
         gzipBytes: 0,
+        productGzip: "unknown",
         setupSeconds: (Date.now() - started) / 1000,
         totalSeconds: 0,
         methods: [],
@@ -734,6 +739,7 @@ async function main(): Promise<void> {
       // The export section was skipped: size the database once, for the throughput columns.
       const figures = await ourExport(ctx, "none", "null", "");
       ctx.results.jsonBytes = figures.jsonBytes;
+      ctx.results.productGzip = figures.gzip;
     }
     if (!skipped(ctx, "upload")) await uploadSection(ctx);
     if (!skipped(ctx, "compression")) await compressionSection(ctx);

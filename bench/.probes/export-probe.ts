@@ -12,10 +12,10 @@
  */
 import { parseArgs } from "node:util";
 import { exportBackup } from "../../supabase/functions/_shared/backup/export.ts";
-import { spoolToTempFile } from "../../supabase/functions/_shared/backup/spool.ts";
+import * as spool from "../../supabase/functions/_shared/backup/spool.ts";
 import { createGraphClient } from "../../supabase/functions/_shared/graph/client.ts";
 import { fileUploadSource } from "../../supabase/functions/_shared/graph/upload-source.ts";
-import { report, required, type Section, startSection } from "./probe-support.ts";
+import { report, required, type Section, startSection, threadCpuSeconds } from "./probe-support.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -60,7 +60,7 @@ const handle = exportBackup({
   schemas: values.schemas.split(","),
   exclude: [],
 });
-const spooled = await spoolToTempFile(handle.stream, {
+const spooled = await spool.spoolToTempFile(handle.stream, {
   compression,
   onProgress: (json) => {
     jsonBytes = json;
@@ -98,9 +98,13 @@ if (values.keep && sink === "file") {
 }
 if (nullDir) await Deno.remove(nullDir, { recursive: true });
 
+// What the product compresses with: spool.ts names its node:zlib level (older versions used CompressionStream).
+const level = (spool as Record<string, unknown>).GZIP_LEVEL;
 report({
   probe: "export",
   compression,
+  gzip: typeof level === "number" ? `node:zlib gzip level ${level}` : "CompressionStream gzip",
+  threads: threadCpuSeconds(),
   sink,
   jsonBytes,
   fileBytes: spooled.size,

@@ -27,6 +27,28 @@ export function peakRssBytes(): number {
   return Number(match[1]) * 1024;
 }
 
+/**
+ * CPU seconds of this process so far by thread name (/proc/self/task): the JavaScript thread is "deno";
+ * "V8 DefaultWorke(r)" threads run garbage collection and compilation; "tokio-runtime-w(orker)" threads I/O.
+ */
+export function threadCpuSeconds(): Record<string, number> {
+  const threads: Record<string, number> = {};
+  for (const entry of Deno.readDirSync("/proc/self/task")) {
+    let line: string;
+    try {
+      line = Deno.readTextFileSync(`/proc/self/task/${entry.name}/stat`);
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const name = line.slice(line.indexOf("(") + 1, line.lastIndexOf(")"));
+    // Fields after the name start at field 3; utime and stime are fields 14 and 15, in 1/100 s.
+    const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    threads[name] = Math.round(((threads[name] ?? 0) + seconds) * 100) / 100;
+  }
+  return threads;
+}
+
 /** A required string flag of `values` (from node:util parseArgs). */
 export function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
