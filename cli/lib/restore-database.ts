@@ -15,6 +15,7 @@
  * file's names goes through format('%I'); type names are checked by a strict tokenizer and to_regtype()
  * before they reach a CREATE TABLE.
  */
+import { createHash } from "node:crypto";
 import type postgres from "postgres";
 import {
   BackupFileError,
@@ -97,6 +98,8 @@ export function defaultRestoreSchema(now: Date): string {
 }
 
 const label = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+/** Map key of a table: unlike the label, unambiguous when names hold dots. */
+export const tableKey = (t: { schema: string; name: string }) => JSON.stringify([t.schema, t.name]);
 
 /**
  * Differences between a file's hashes and the expected ones, as sentences (empty when they match or
@@ -137,22 +140,42 @@ async function checkFile(
   return { header, tables, hashes };
 }
 
-/** Target names: one schema from the backup keeps its table names; several get `schema__table`. */
-function targetNames(tables: TableMeta[], mode: RestoreMode): Map<string, { schema: string; name: string }> {
+/** The longest prefix of `text` that fits in `bytes` UTF-8 bytes, never cutting a character. */
+function utf8Prefix(text: string, bytes: number): string {
+  let out = "";
+  let used = 0;
+  for (const ch of text) {
+    const size = new TextEncoder().encode(ch).length;
+    if (used + size > bytes) break;
+    out += ch;
+    used += size;
+  }
+  return out;
+}
+
+/**
+ * Target names: one schema from the backup keeps its table names; several get `schema__table`. A
+ * combined name over Postgres' 63 bytes is shortened and given a hash of the original, so it stays
+ * unique and recognisable (the progress lines show the mapping).
+ */
+export function targetNames(
+  tables: Array<{ schema: string; name: string }>,
+  mode: RestoreMode,
+): Map<string, { schema: string; name: string }> {
   const multi = new Set(tables.map((t) => t.schema)).size > 1;
   const out = new Map<string, { schema: string; name: string }>();
+  const used = new Set<string>();
   for (const t of tables) {
-    if (mode.kind === "replace") out.set(label(t), { schema: t.schema, name: t.name });
+    if (mode.kind === "replace") out.set(tableKey(t), { schema: t.schema, name: t.name });
     else {
-      const name = multi ? `${t.schema}__${t.name}` : t.name;
-      if (new TextEncoder().encode(name).length > 63) {
-        throw new RestoreError(
-          `Cannot restore table "${
-            label(t)
-          }" into schema "${mode.schema}": the name "${name}" is longer than 63 bytes`,
-        );
+      let name = multi ? `${t.schema}__${t.name}` : t.name;
+      // Too long, or taken by another pair (schema "a", table "b__c" and schema "a__b", table "c").
+      if (new TextEncoder().encode(name).length > 63 || used.has(name)) {
+        const hash = createHash("sha256").update(tableKey(t)).digest("hex");
+        name = `${utf8Prefix(name, 54)}_${hash.slice(0, 8)}`;
       }
-      out.set(label(t), { schema: mode.schema, name });
+      used.add(name);
+      out.set(tableKey(t), { schema: mode.schema, name });
     }
   }
   return out;
@@ -319,7 +342,7 @@ export async function restoreBackup(
         const [{ statement }] = await tx<Array<{ statement: string }>>`
           select format('create schema %I', ${mode.schema}::text) as statement`;
         await tx.unsafe(statement);
-        for (const t of checked.tables) await createTable(tx, t, targets.get(label(t))!);
+        for (const t of checked.tables) await createTable(tx, t, targets.get(tableKey(t))!);
       } else {
         try {
           await tx`set local session_replication_role = replica`;
@@ -345,7 +368,13 @@ export async function restoreBackup(
       let inserted = 0;
       for await (const event of readBackup(opened.text, { maxValueChars: options.maxRowChars })) {
         if (event.type === "table") {
-          plan = await insertPlan(tx, event.table, targets.get(label(event.table))!, mode, report.warnings);
+          plan = await insertPlan(
+            tx,
+            event.table,
+            targets.get(tableKey(event.table))!,
+            mode,
+            report.warnings,
+          );
           inserted = 0;
         } else if (event.type === "rows") {
           const result = await tx.unsafe(plan!.statement, [`[${event.rows.join(",")}]`]);
@@ -358,7 +387,7 @@ export async function restoreBackup(
               }": ${inserted} rows were inserted instead of ${event.rowCount}`,
             );
           }
-          const target = targets.get(label(event.table))!;
+          const target = targets.get(tableKey(event.table))!;
           report.tables.push({ source: label(event.table), target: label(target), rows: inserted });
           report.rowCount += inserted;
           progress(`Restored ${label(event.table)} → ${label(target)}: ${inserted} rows`);
