@@ -394,8 +394,7 @@ export function renderReport(results: BenchResults): string {
           .join(", ") +
         ` ("deno" is the JavaScript thread; V8's worker threads do garbage collection and compilation). ` +
         `The profile samples the JavaScript thread: ${fixed(p.summary.busyMs / 1000, 2)} s busy ` +
-        `(${fixed(p.summary.totalMs / 1000, 2)} s with idle waits); the rest of that thread's CPU goes to system calls and ` +
-        "runtime work the sampler does not attribute to a function.",
+        `(${fixed(p.summary.totalMs / 1000, 2)} s with idle waits), startup included.`,
       "",
       table(
         ["area", "ms", "share of busy time"],

@@ -14,18 +14,25 @@ import { report, required, type Section, startSection } from "./probe-support.ts
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { file: { type: "string" }, "chunk-size": { type: "string", default: "65536" } },
+  options: {
+    file: { type: "string" },
+    "chunk-size": { type: "string", default: "65536" },
+    "max-bytes": { type: "string" },
+  },
 });
 const path = required(values, "file");
 const chunkSize = Number(values["chunk-size"]);
+const maxBytes = values["max-bytes"] ? Number(values["max-bytes"]) : Number.POSITIVE_INFINITY;
 
-/** The sample's chunks, as the export hands them to the spool (64 KiB by default). */
+/** The sample's chunks (up to --max-bytes), as the export hands them to the spool (64 KiB by default). */
 async function* chunks(): AsyncGenerator<Uint8Array> {
   using file = await Deno.open(path, { read: true });
-  for (;;) {
-    const buffer = new Uint8Array(chunkSize);
+  let total = 0;
+  while (total < maxBytes) {
+    const buffer = new Uint8Array(Math.min(chunkSize, maxBytes - total));
     const read = await file.read(buffer);
     if (read === null) return;
+    total += read;
     yield buffer.subarray(0, read);
   }
 }
