@@ -124,7 +124,10 @@ async function checkFile(
   const opened = await open();
   let header: BackupHeader | null = null;
   const tables: TableMeta[] = [];
-  for await (const event of readBackup(opened.text, { maxValueChars: options.maxRowChars })) {
+  // Rows are parsed here too (verify does the same): a damaged row is reported with its table and
+  // position before the database is touched, rather than as a Postgres error mid-transaction.
+  const read = readBackup(opened.text, { validateRows: true, maxValueChars: options.maxRowChars });
+  for await (const event of read) {
     if (event.type === "header") header = event.header;
     else if (event.type === "table") tables.push(event.table);
   }
@@ -304,7 +307,7 @@ export async function restoreBackup(
   // Refuse early, before opening the transaction.
   if (mode.kind === "schema") {
     const [{ exists }] = await sql<Array<{ exists: boolean }>>`
-      select to_regnamespace(${mode.schema}::text) is not null as exists`;
+      select exists (select 1 from pg_catalog.pg_namespace where nspname = ${mode.schema}::text) as exists`;
     if (exists) {
       throw new RestoreError(
         `Cannot restore into schema "${mode.schema}": it already exists; choose a new name with --into-schema`,

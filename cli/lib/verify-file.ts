@@ -21,13 +21,16 @@ export interface VerifyReport {
   sequences: SequenceMeta[];
 }
 
-export async function verifyBackup(bytes: ReadableStream<Uint8Array>): Promise<VerifyReport> {
+export async function verifyBackup(
+  bytes: ReadableStream<Uint8Array>,
+  options: { maxValueChars?: number } = {},
+): Promise<VerifyReport> {
   const opened = await openBackup(bytes);
   let header: BackupHeader | null = null;
   const tables: VerifyReport["tables"] = [];
   let sequences: SequenceMeta[] = [];
   let rowCount = 0;
-  for await (const event of readBackup(opened.text, { validateRows: true })) {
+  for await (const event of readBackup(opened.text, { validateRows: true, ...options })) {
     if (event.type === "header") header = event.header;
     else if (event.type === "table_end") {
       tables.push({ schema: event.table.schema, name: event.table.name, rows: event.rowCount });
