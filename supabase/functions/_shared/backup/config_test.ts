@@ -204,3 +204,37 @@ Deno.test("upload fragment size and request timeout: optional, validated, null w
     );
   }
 });
+
+Deno.test("names holding commas, dots or quotes can be double-quoted; system schemas are refused", () => {
+  const c = parseConfig({
+    ...BASE,
+    BACKUP_SCHEMAS: 'public, "My, Schema", Ünïcode "x" 表',
+    BACKUP_EXCLUDE_TABLES: 'public."a.b", "x.y"."t""q", Order "Items" é, s.t.u',
+  });
+  assert.deepEqual(c.problems, []);
+  assert.deepEqual(c.schemas, ["public", "My, Schema", 'Ünïcode "x" 表']);
+  assert.deepEqual(c.excludeTables, [
+    { schema: "public", name: "a.b" },
+    { schema: "x.y", name: 't"q' },
+    { schema: null, name: 'Order "Items" é' },
+    { schema: "s", name: "t.u" },
+  ]);
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ BACKUP_SCHEMAS: "public, pg_catalog" }, /BACKUP_SCHEMAS: .*system schema "pg_catalog"/],
+    [{ BACKUP_SCHEMAS: "information_schema" }, /BACKUP_SCHEMAS: .*system schema "information_schema"/],
+    [{ BACKUP_SCHEMAS: '"public' }, /BACKUP_SCHEMAS: .*unclosed double quote/],
+    [{ BACKUP_SCHEMAS: '"a"b' }, /BACKUP_SCHEMAS: .*invalid entry/],
+    [{ BACKUP_EXCLUDE_TABLES: 'public."t' }, /BACKUP_EXCLUDE_TABLES: .*unclosed double quote/],
+    [{ BACKUP_EXCLUDE_TABLES: '"s"x.t' }, /BACKUP_EXCLUDE_TABLES: .*invalid entry/],
+  ];
+  for (const [env, pattern] of cases) {
+    const problems = problemsOf({ ...BASE, ...env });
+    assert.ok(problems.some((p) => pattern.test(p)), `${JSON.stringify(env)} → ${JSON.stringify(problems)}`);
+  }
+});
+
+Deno.test("an alert webhook URL is a credential: it is among the values the redactor hides", () => {
+  const url = "https://hooks.slack.com/services/T0000/B0000/XXXXsecretXXXX";
+  const secrets = secretValues(parseConfig({ ...BASE, BACKUP_ALERT_WEBHOOK_URL: url }));
+  assert.ok(secrets.includes(url));
+});
