@@ -356,6 +356,36 @@ describe("fault injection and admin API", () => {
       { sender: "alerts@contoso.com", to: ["a@contoso.com"], subject: "Hi", body: "Body" },
     ]);
   });
+
+  it("models expired and removed sharing links, and restores them on reset", async () => {
+    const other = "https://contoso.sharepoint.com/:f:/s/Backups/EOtherLink";
+    const resolve = (url: string) => graph(`/shares/u!${Buffer.from(url).toString("base64url")}/driveItem`);
+    await emulator.admin.addLink(other, "Backups", "expired");
+    const expired = await resolve(other);
+    expect(expired.status).toBe(403);
+    expect(await expired.json()).toMatchObject({
+      error: { code: "accessDenied", message: "The sharing link has expired." },
+    });
+    await emulator.admin.addLink(other, "Backups", "revoked");
+    const removed = await resolve(other);
+    expect(removed.status).toBe(404);
+    expect(await removed.json()).toMatchObject({ error: { code: "itemNotFound" } });
+    await emulator.admin.addLink(other, "Backups");
+    expect((await resolve(other)).status).toBe(200);
+    await emulator.admin.addLink(LINK, "Backups", "revoked");
+    await emulator.admin.reset();
+    expect((await resolve(LINK)).status).toBe(200);
+    expect((await resolve(other)).status).toBe(404);
+  });
+
+  it("lists the access tokens and upload URLs it handed out, until reset", async () => {
+    const url = await sessionUrl("issued.bin");
+    const issued = await emulator.admin.issued();
+    expect(issued.accessTokens).toContain(token);
+    expect(issued.uploadUrls).toEqual([url]);
+    await emulator.admin.reset();
+    expect(await emulator.admin.issued()).toEqual({ accessTokens: [], uploadUrls: [] });
+  });
 });
 
 describe("command line", () => {
