@@ -36,6 +36,13 @@ describe("parseBenchOptions", () => {
     expect(options).toMatchObject({ rows: 100_000, reps: 1, skip: ["load", "scale"] });
   });
 
+  it("renders again from saved results without measuring", () => {
+    expect(parseBenchOptions(["--report-only", "bench/.data/last-run.json"]).reportOnly).toBe(
+      "bench/.data/last-run.json",
+    );
+    expect(parseBenchOptions([]).reportOnly).toBeNull();
+  });
+
   it("refuses unknown flags, bad numbers and unknown sections", () => {
     expect(() => parseBenchOptions(["--fast"])).toThrow(/unknown flag "--fast"/);
     expect(() => parseBenchOptions(["--rows", "many"])).toThrow(/Cannot read --rows/);

@@ -9,6 +9,8 @@
  *   --out FILE         where the report goes (default docs/performance.md; --quick: bench/.data/performance-quick.md)
  *   --skip a,b         sections to leave out: export, naive, psql, upload, compression, profile, load, scale
  *   --keep             keep the temporary stack directory (database, files) for a look afterwards
+ *   --report-only FILE only render the report again from a results file (bench/.data/last-run.json), e.g.
+ *                      after editing bench/performance-analysis.md; measures nothing
  */
 
 export const SECTIONS = [
@@ -31,6 +33,7 @@ export interface BenchOptions {
   out: string;
   skip: Section[];
   keep: boolean;
+  reportOnly: string | null;
 }
 
 const DEFAULT_ROWS = 1_000_000;
@@ -53,6 +56,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let out: string | undefined;
   let skip: Section[] = [];
   let keep = false;
+  let reportOnly: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.includes("=")
@@ -92,6 +96,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       case "--keep":
         keep = true;
         break;
+      case "--report-only":
+        reportOnly = value() ?? "";
+        if (!reportOnly) throw new Error("Cannot read --report-only: expected the results file");
+        break;
       default:
         throw new Error(`Cannot run the benchmark: unknown flag "${arg}" (see bench/bench-options.ts)`);
     }
@@ -106,5 +114,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     out: out ?? (quick ? "bench/.data/performance-quick.md" : "docs/performance.md"),
     skip,
     keep,
+    reportOnly,
   };
 }

@@ -110,3 +110,24 @@ export async function readTreeCpuSeconds(pid: number): Promise<number> {
   }
   return treeCpuSeconds(root, children);
 }
+
+/**
+ * {@link readTreeCpuSeconds} once the tree has settled: a backend that just exited may have left the list of
+ * children before the postmaster reaped it (its time then appears in neither place for a moment), so the
+ * reading is repeated until two in a row agree, for at most `timeoutMs`.
+ */
+export async function readSettledTreeCpuSeconds(
+  pid: number,
+  timeoutMs = 1000,
+  stepMs = 100,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let previous = await readTreeCpuSeconds(pid);
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+    const current = await readTreeCpuSeconds(pid);
+    if (Math.abs(current - previous) < 0.005) return current;
+    previous = current;
+  }
+  return previous;
+}

@@ -84,6 +84,8 @@ export function targets(results: BenchResults): Target[] {
       met: Number.isFinite(r) ? r >= 0.7 : null,
     });
   }
+  const emulatorGzip = method(results, "ours-emulator-gzip");
+  const defaultPath = emulatorGzip ? medians(emulatorGzip.runs).peakRssBytes : null;
   const ourRuns = results.methods.filter((m) => m.key.startsWith("ours-")).flatMap((m) => m.runs);
   const peak = Math.max(
     ...ourRuns.map((r) => r.peakRssBytes),
@@ -92,7 +94,10 @@ export function targets(results: BenchResults): Target[] {
   list.push({
     target: "peak RSS of the function process < 150 MB",
     measured:
-      Number.isFinite(peak) && peak > 0 ? `${formatBytes(peak)} (largest of every run of ours)` : "n/a",
+      Number.isFinite(peak) && peak > 0
+        ? `${formatBytes(peak)} (largest run of ours)` +
+          (defaultPath ? `; default path (gzip, spool, upload): ${formatBytes(defaultPath)}` : "")
+        : "n/a",
     met: Number.isFinite(peak) && peak > 0 ? peak < 150 * MB : null,
   });
   const flat = rssGrowth(results);
@@ -277,7 +282,8 @@ function limitsSection(results: BenchResults): string[] {
         `travels at the function's network speed, so add its size divided by that speed. CPU, not wall clock, ` +
         `is the binding limit: ${fixed((LIMITS.cpuSeconds / cpuPerByte / (rate * LIMITS.wallFreeSeconds)) * 100, 0)}% ` +
         `of the free plan's wall-clock reach. Larger databases need \`npm run backup\` (no CPU limit) or a run split ` +
-        `across invocations. Memory stays far below the 256 MB limit (see the scale section).`,
+        `across invocations. Memory: the median peak RSS of this path was ${formatBytes(med.peakRssBytes)}, against ` +
+        `${formatBytes(LIMITS.memoryBytes)} for a hosted function; it does not grow with the database (see the scale section).`,
     );
   }
   return out;

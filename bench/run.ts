@@ -25,7 +25,7 @@ import { summarizeCpuProfile, type CpuProfile } from "./cpu-profile.ts";
 import { curlUpload, writeFragments, type GraphTarget } from "./curl-upload.ts";
 import { BENCH_TABLES, generateDatabase } from "./generate-data.ts";
 import { measureProcess, probeResult, TIME_BINARY } from "./measure-process.ts";
-import { readTreeCpuSeconds } from "./proc-stats.ts";
+import { readSettledTreeCpuSeconds } from "./proc-stats.ts";
 import { renderReport, renderSummary } from "./report.ts";
 import type {
   BenchResults,
@@ -75,7 +75,7 @@ const skipped = (ctx: Context, section: Section) => ctx.options.skip.includes(se
 /** CPU seconds of the Postgres server so far (postmaster, reaped backends, live backends). */
 async function postgresCpu(ctx: Context): Promise<number | null> {
   if (ctx.postmasterPid === null) return null;
-  return await readTreeCpuSeconds(ctx.postmasterPid).catch(() => null);
+  return await readSettledTreeCpuSeconds(ctx.postmasterPid).catch(() => null);
 }
 
 /** Runs a Deno probe under /usr/bin/time; returns its JSON result and the Postgres CPU it caused. */
@@ -625,8 +625,18 @@ async function preflight(): Promise<void> {
   }
 }
 
+/** `--report-only FILE`: the report again from saved results (after editing the hand-written analysis). */
+async function renderOnly(options: BenchOptions, file: string): Promise<void> {
+  const results = JSON.parse(await readFile(path.resolve(REPO_ROOT, file), "utf8")) as BenchResults;
+  const out = path.resolve(REPO_ROOT, options.out);
+  await writeFile(out, renderReport(results));
+  console.log(renderSummary(results));
+  log(`report written to ${path.relative(REPO_ROOT, out)} from ${file}`);
+}
+
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
+  if (options.reportOnly) return await renderOnly(options, options.reportOnly);
   await preflight();
   const started = Date.now();
   if (process.env.DATABASE_URL) {
