@@ -48,7 +48,12 @@ export interface ExportOptions {
   onTable?: (table: TableCount, done: number, total: number) => void;
   /** Size of the chunks handed to the consumer. */
   chunkSize?: number;
+  /** Longest wait for a table another session holds locked (default 60 s); then the export fails. */
+  lockTimeoutMs?: number;
 }
+
+/** A migration or maintenance rarely holds a table longer; past this the run fails with a clear reason. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 
 export interface ExportHandle {
   stream: ReadableStream<Uint8Array>;
@@ -65,6 +70,12 @@ const SNAPSHOT_SETTINGS = [
   "set local intervalstyle = 'iso_8601'",
   "set local bytea_output = 'hex'",
   "set local extra_float_digits = 3",
+  // A backup reads whole tables, for as long as that takes: timeouts meant for the app's queries (a
+  // role's statement_timeout, Supabase's global 2-minute limit) must not cut it short, as pg_dump also
+  // makes sure. The run's heartbeat and the platform's wall clock bound it instead, and a lock held by
+  // someone else is bounded by lock_timeout (set per export below).
+  "set local statement_timeout = 0",
+  "set local idle_in_transaction_session_timeout = 0",
 ];
 
 /**
@@ -212,6 +223,8 @@ export function exportBackup(options: ExportOptions): ExportHandle {
   const work = async (): Promise<ExportSummary> => {
     await tx.unsafe("begin isolation level repeatable read read only");
     for (const setting of SNAPSHOT_SETTINGS) await tx.unsafe(setting);
+    const lockTimeout = `${options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS}ms`;
+    await tx`select set_config('lock_timeout', ${lockTimeout}, true)`;
     const [{ now }] = await tx<Array<{ now: string }>>`
       select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`;
     const catalog = await readCatalog(tx, { schemas: options.schemas, exclude: options.exclude });

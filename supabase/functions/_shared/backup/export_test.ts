@@ -231,3 +231,52 @@ Deno.test("export fails loudly when the connection dies mid-export, and never co
     await db.drop();
   }
 });
+
+Deno.test("export outlasts the session's statement_timeout, but not a lock held past lockTimeoutMs", async () => {
+  const db = await createScratchDatabase();
+  const holder = postgres(db.url, { max: 1, onnotice: () => {} });
+  const releases: Promise<void>[] = [];
+  /** Locks the table, then releases it after `ms`; resolves once the lock is held. */
+  const hold = async (ms: number) => {
+    const conn = await holder.reserve();
+    await conn`begin`;
+    await conn`lock table public.t in access exclusive mode`;
+    const released = new Promise<void>((resolve) =>
+      setTimeout(async () => {
+        await conn`rollback`;
+        conn.release();
+        resolve();
+      }, ms)
+    );
+    releases.push(released);
+    return { released };
+  };
+  const exportWith = (lockTimeoutMs: number) => {
+    // The role's (or the server's) statement_timeout, as the session starts with it.
+    const url = new URL(db.url);
+    url.searchParams.set("statement_timeout", "200");
+    const handle = exportBackup({ dbUrl: url.toString(), schemas: ["public"], exclude: [], lockTimeoutMs });
+    return { text: readAll(handle.stream).catch(() => ""), summary: handle.summary };
+  };
+  try {
+    await db.sql.unsafe(`create table public.t (id int primary key); insert into public.t values (1), (2);`);
+
+    // Waiting 700 ms for the lock is beyond the 200 ms statement timeout: the export still completes.
+    const { released } = await hold(700);
+    const patient = exportWith(5000);
+    assert.equal((await patient.summary).rowCount, 2);
+    assert.match(await patient.text, /"complete":true}\n$/);
+    await released;
+
+    // A lock held longer than the export's lock timeout fails it with Postgres' lock_not_available.
+    const { released: stillHeld } = await hold(1500);
+    const blocked = exportWith(300);
+    await assert.rejects(blocked.summary, (error: { code?: string }) => error.code === "55P03");
+    assert.ok(!(await blocked.text).includes('"complete":true'));
+    await stillHeld;
+  } finally {
+    await Promise.all(releases);
+    await holder.end();
+    await db.drop();
+  }
+});

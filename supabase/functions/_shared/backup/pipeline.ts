@@ -180,6 +180,12 @@ function exportFailure(error: unknown): BackupError {
       `Cannot export the database: the connection was lost (${message})`,
     );
   }
+  if (e?.code === "55P03") {
+    return new BackupError(
+      "database_locked",
+      `Cannot export the database: a table stayed locked by another session (${message}); run the backup again once migrations or maintenance are done`,
+    );
+  }
   if (e?.code === "57014") {
     return new BackupError(
       "database_timeout",
