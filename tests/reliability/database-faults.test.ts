@@ -15,7 +15,6 @@ import {
   assertVerifiedCopies,
   closeCleanStack,
   openCleanStack,
-  runThrough,
   sleep,
   snapshotDestinations,
   storageObjects,
