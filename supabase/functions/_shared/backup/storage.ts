@@ -87,7 +87,8 @@ export function createStorageClient(options: StorageClientOptions): StorageClien
       isTransient: (e) => e instanceof TransientStorageError,
     }).catch((e) => {
       if (e instanceof TransientStorageError) {
-        throw new BackupError("storage_unavailable", `${what}: ${e.message} (gave up after retries)`);
+        // The transient error already starts with `what`.
+        throw new BackupError("storage_unavailable", `${e.message} (gave up after retries)`);
       }
       throw e;
     });

@@ -92,7 +92,9 @@ Deno.test("persistent 503 gives up with storage_unavailable; 413 explains the si
   await assert.rejects(
     client(fn).upload("backup-c.json.gz", file, "application/gzip"),
     (e: unknown) =>
-      e instanceof BackupError && e.code === "storage_unavailable" && /gave up after retries/.test(e.message),
+      e instanceof BackupError && e.code === "storage_unavailable" &&
+      e.message ===
+        'Cannot store backup "backup-c.json.gz" in Storage bucket "backups": HTTP 503 "unavailable" (gave up after retries)',
   );
   assert.equal(seen.length, 4);
   const big = fakeFetch(() =>
