@@ -142,6 +142,46 @@ Deno.test("Graph faults during the OneDrive upload, through the function", async
     });
 
     await t.step(
+      "single-request upload, token revoked just before it: a new token once, success",
+      async () => {
+        const { row } = await faultyRun(simple, async () => {
+          await stack.emulator.addFault({ route: "content", action: { kind: "expireToken" } });
+        });
+        await assertVerifiedCopies(stack, row);
+        const puts = (await stack.emulator.requests()).filter((r) => r.route === "content");
+        assert.deepEqual(puts.map((r) => r.status), [401, 201]);
+        assert.equal((await stack.emulator.requests()).filter((r) => r.route === "token").length, 1);
+      },
+    );
+
+    await t.step(
+      "single-request upload, answer lost after the file was stored: recognised as ours",
+      async () => {
+        const { row, log } = await faultyRun(simple, async () => {
+          await stack.emulator.addFault({
+            route: "content",
+            action: { kind: "failAfterAccept", status: 500 },
+          });
+        });
+        await assertVerifiedCopies(stack, row);
+        const puts = (await stack.emulator.requests()).filter((r) => r.route === "content");
+        assert.deepEqual(puts.map((r) => r.status), [500, 409], "the retry met the stored file");
+        assert.match(log, /already holds exactly the uploaded bytes: a retried request had succeeded/);
+      },
+    );
+
+    await t.step("single-request upload, corrupt copy: partial, the copy deleted", async () => {
+      const { row, alerts } = await faultyRun(simple, async () => {
+        await stack.emulator.addFault({ route: "content", action: { kind: "corruptHash" } });
+      });
+      assert.equal(row.status, "partial");
+      assert.equal(row.error_code, "upload_hash_mismatch");
+      assert.equal(row.storage_status, "success");
+      await assertNothingInOneDrive(stack, row.file_name!);
+      assert.equal(alerts.length, 1);
+    });
+
+    await t.step(
       "a Retry-After longer than a run can wait: partial, Storage copy kept, session cancelled",
       async () => {
         const { row, alerts } = await faultyRun(sessions, async () => {
