@@ -38,7 +38,10 @@ const AREAS: Array<[RegExp, string]> = [
   [/^\(program\)/, "V8 and Deno runtime (unattributed)"],
   [/quick-xor-hash\.ts/, "QuickXorHash"],
   [/op_node_hash|node\/internal\/crypto|hashing\.ts/, "SHA-256"],
-  [/op_compression|CompressionStream|compression\.js|zlib/i, "gzip (zlib, what CompressionStream runs on)"],
+  [
+    /op_compression|CompressionStream|compression\.js|zlib/i,
+    "gzip (node:zlib; CompressionStream runs on it too)",
+  ],
   [/copy-rows\.ts/, "COPY framing (copy-rows.ts)"],
   [/backup\/(export|spool|catalog)\.ts/, "export and spool (export.ts, spool.ts)"],
   [/graph\//, "Graph client"],
