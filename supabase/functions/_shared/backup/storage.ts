@@ -79,7 +79,7 @@ export function createStorageClient(options: StorageClientOptions): StorageClien
     authorization: `Bearer ${options.serviceKey}`,
     apikey: options.serviceKey,
   };
-  const retry = <T>(what: string, operation: (attempt: number) => Promise<T>) =>
+  const retry = <T>(operation: (attempt: number) => Promise<T>) =>
     withRetries(operation, {
       attempts: options.attempts ?? 4,
       baseDelayMs: 1000,
@@ -124,7 +124,7 @@ export function createStorageClient(options: StorageClientOptions): StorageClien
 
   async function listPage(offset: number, search?: string): Promise<StorageObject[]> {
     const what = `Cannot list Storage bucket "${bucket}"`;
-    return await retry(what, async () => {
+    return await retry(async () => {
       const { response, body } = await request(what, `/object/list/${encodeURIComponent(bucket)}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -161,7 +161,7 @@ export function createStorageClient(options: StorageClientOptions): StorageClien
 
     async bucketExists() {
       const what = `Cannot check Storage bucket "${bucket}"`;
-      return await retry(what, async () => {
+      return await retry(async () => {
         const { response, body } = await request(what, `/bucket/${encodeURIComponent(bucket)}`, {
           method: "GET",
         });
@@ -176,7 +176,7 @@ export function createStorageClient(options: StorageClientOptions): StorageClien
 
     async upload(name, file, contentType) {
       const what = `Cannot store backup "${name}" in Storage bucket "${bucket}"`;
-      await retry(what, async (attempt) => {
+      await retry(async (attempt) => {
         const { response, body } = await request(
           what,
           `/object/${encodeURIComponent(bucket)}/${encodeName(name)}`,
@@ -242,7 +242,7 @@ export function createStorageClient(options: StorageClientOptions): StorageClien
     async remove(names) {
       if (!names.length) return;
       const what = `Cannot delete old backups from Storage bucket "${bucket}"`;
-      await retry(what, async () => {
+      await retry(async () => {
         const { response, body } = await request(what, `/object/${encodeURIComponent(bucket)}`, {
           method: "DELETE",
           headers: { "content-type": "application/json" },
