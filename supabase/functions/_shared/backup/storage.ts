@@ -87,7 +87,7 @@ export function createStorageClient(options: StorageClientOptions): StorageClien
       isTransient: (e) => e instanceof TransientStorageError,
     }).catch((e) => {
       if (e instanceof TransientStorageError) {
-        // The transient error already starts with `what`.
+        // The transient error already names the operation ("Cannot store backup …: …").
         throw new BackupError("storage_unavailable", `${e.message} (gave up after retries)`);
       }
       throw e;
