@@ -83,7 +83,7 @@ Deno.test("Storage faults during the backup, through the function", async (t) =>
       assert.equal(row.storage_path, null);
       assert.match(
         row.error!,
-        /^The backup is safe in OneDrive but not in Supabase Storage\. Supabase Storage copy failed: Cannot store backup "backup-.*" in Storage bucket "backups": HTTP 502 "injected" \(gave up after retries\)$/,
+        /^The backup is safe in OneDrive but not in Supabase Storage\. Supabase Storage copy failed: Cannot store backup "backup-[^"]+" in Storage bucket "backups": HTTP 502 "injected" \(gave up after retries\)$/,
       );
       assert.equal(uploads.length, 4, "four attempts");
       assert.ok(!(await storageObjects(stack)).has(row.file_name!), "nothing in Storage");
