@@ -6,6 +6,7 @@
 import { resolveFolder } from "./destination.ts";
 import { deleteItem, listChildren } from "./drive.ts";
 import { GraphError } from "./errors.ts";
+import { nodeFragmentPut } from "./fragment-put.ts";
 import { GraphHttp } from "./graph-http.ts";
 import { sendMail } from "./mail.ts";
 import { probe } from "./probe.ts";
@@ -24,6 +25,13 @@ export interface GraphFolder {
 export interface UploadSource {
   size: number;
   open(offset: number): ReadableStream<Uint8Array>;
+  /**
+   * Optional random access: reads up to `into.length` bytes from `offset` straight into `into` and resolves
+   * how many (0 at the end). The upload then fills its fragment buffer without intermediate chunks.
+   */
+  readAt?(offset: number, into: Uint8Array): Promise<number>;
+  /** Releases what `readAt` keeps open; the next `readAt` opens it again. */
+  close?(): void;
 }
 
 export interface UploadedItem {
@@ -113,7 +121,10 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     authorityHost: options.authorityHost ?? "https://login.microsoftonline.com",
     graphBaseUrl,
   });
-  const http = new GraphHttp({ ...common, graphBaseUrl, tokens });
+  // Fragments skip fetch's copy of each body (see fragment-put.ts), unless the caller injected its own fetch:
+  // then every request, fragments included, goes through it.
+  const putFragment = options.fetch ? undefined : nodeFragmentPut;
+  const http = new GraphHttp({ ...common, graphBaseUrl, tokens, putFragment });
 
   return {
     resolveFolder: (dest) => resolveFolder(http, dest),

@@ -20,6 +20,7 @@ import {
   sleepUnlessAborted,
 } from "./retry.ts";
 import type { TokenProvider } from "./token.ts";
+import type { FragmentPut } from "./fragment-put.ts";
 
 export interface GraphHttpOptions {
   graphBaseUrl: string;
@@ -31,6 +32,8 @@ export interface GraphHttpOptions {
   userAgent: string;
   retry: RetryPolicy;
   log: (msg: string) => void;
+  /** Sends upload-session fragments; when absent they go through `fetch` like every other request. */
+  putFragment?: FragmentPut;
 }
 
 export interface GraphRequest {

@@ -7,8 +7,26 @@ const FILE_CHUNK = 1024 * 1024;
 export async function fileUploadSource(path: string): Promise<UploadSource> {
   const info = await Deno.stat(path);
   if (!info.isFile) throw new Error(`Cannot upload "${path}": it is not a file`);
+  // One handle for `readAt`, kept open across fragments and closed by the upload when it ends.
+  let handle: { file: Deno.FsFile; position: number } | undefined;
   return {
     size: info.size,
+    async readAt(offset: number, into: Uint8Array): Promise<number> {
+      if (!handle) handle = { file: await Deno.open(path, { read: true }), position: 0 };
+      const current = handle;
+      if (current.position !== offset) {
+        await current.file.seek(offset, Deno.SeekMode.Start);
+        current.position = offset;
+      }
+      const read = await current.file.read(into);
+      if (read === null) return 0;
+      current.position += read;
+      return read;
+    },
+    close(): void {
+      handle?.file.close();
+      handle = undefined;
+    },
     open(offset: number): ReadableStream<Uint8Array> {
       let file: Deno.FsFile | undefined;
       let closed = false;

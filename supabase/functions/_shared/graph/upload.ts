@@ -118,17 +118,26 @@ class SourceReader {
 
   /** Fills `buffer` with `length` bytes from `offset`. */
   async read(offset: number, length: number, buffer: Uint8Array): Promise<Uint8Array> {
-    if (!this.#reader || this.#position !== offset) {
+    if (this.#source.readAt) {
+      // Random access: no stream to keep open.
+    } else if (!this.#reader || this.#position !== offset) {
       await this.close();
       this.#reader = this.#source.open(offset).getReader();
       this.#position = offset;
     }
     let filled = 0;
+    const readAt = this.#source.readAt?.bind(this.#source);
+    // Straight into the caller's buffer when the source can, without the stream's intermediate chunks.
+    while (readAt && filled < length) {
+      const read = await readAt(offset + filled, buffer.subarray(filled, length));
+      if (read === 0) break;
+      filled += read;
+    }
     while (filled < length) {
       let chunk = this.#leftover;
       this.#leftover = undefined;
       if (!chunk) {
-        const result = await this.#reader.read();
+        const result = await this.#reader!.read();
         if (result.done) break;
         chunk = result.value;
       }
@@ -152,6 +161,7 @@ class SourceReader {
     this.#reader = undefined;
     this.#leftover = undefined;
     if (reader) await reader.cancel().catch(() => {});
+    this.#source.close?.();
   }
 }
 
@@ -316,11 +326,16 @@ class FileUpload {
   }
 
   async #sessionUpload(fragmentSize: number): Promise<DriveItemJson> {
-    const buffer = new Uint8Array(Math.min(fragmentSize, this.#source.size));
+    // Two fragment buffers, reused for the whole upload: one is sent while the next fragment is read into
+    // the other, so reading and hashing overlap the network and memory stays at two fragments.
+    const length = Math.min(fragmentSize, this.#source.size);
+    const buffers = this.#source.size > fragmentSize
+      ? [new Uint8Array(length), new Uint8Array(length)]
+      : [new Uint8Array(length)];
     for (let restarts = 0;; restarts++) {
       const uploadUrl = await this.#createSession();
       try {
-        return await this.#sendFragments(uploadUrl, fragmentSize, buffer);
+        return await this.#sendFragments(uploadUrl, fragmentSize, buffers);
       } catch (error) {
         if (error instanceof RestartSession && restarts < MAX_SESSION_RESTARTS) {
           this.#http.options.log(
@@ -368,16 +383,68 @@ class FileUpload {
     return uploadUrl;
   }
 
-  async #sendFragments(uploadUrl: string, fragmentSize: number, buffer: Uint8Array): Promise<DriveItemJson> {
+  async #sendFragments(
+    uploadUrl: string,
+    fragmentSize: number,
+    buffers: Uint8Array[],
+  ): Promise<DriveItemJson> {
+    try {
+      return await this.#sendFragmentsOverlapped(uploadUrl, fragmentSize, buffers);
+    } finally {
+      // A read still filling a buffer must finish before anyone reuses the buffers or closes the reader.
+      await this.#prefetch?.bytes.catch(() => {});
+      this.#prefetch = undefined;
+    }
+  }
+
+  /** The fragment after the one being sent, read ahead into the other buffer. */
+  #prefetch: { position: number; length: number; buffer: number; bytes: Promise<Uint8Array> } | undefined;
+
+  async #readFragment(position: number, length: number, buffers: Uint8Array[]): Promise<Uint8Array> {
+    const ahead = this.#prefetch;
+    this.#prefetch = undefined;
+    let buffer = 0;
+    if (ahead) {
+      if (ahead.position === position && ahead.length === length) return await ahead.bytes;
+      // The session asked for other bytes (a retry, a 416): drop the read-ahead and read again.
+      await ahead.bytes.catch(() => {});
+      buffer = ahead.buffer;
+    }
+    return await this.#reader.read(position, length, buffers[buffer]);
+  }
+
+  #readAhead(
+    position: number,
+    length: number,
+    fragmentSize: number,
+    buffers: Uint8Array[],
+    current: Uint8Array,
+  ) {
+    const next = position + length;
+    if (buffers.length < 2 || next >= this.#source.size) return;
+    const buffer = buffers[0].buffer === current.buffer ? 1 : 0;
+    const nextLength = Math.min(fragmentSize, this.#source.size - next);
+    const bytes = this.#reader.read(next, nextLength, buffers[buffer]);
+    // Failures surface when the fragment is used (read again then); never as an unhandled rejection.
+    bytes.catch(() => {});
+    this.#prefetch = { position: next, length: nextLength, buffer, bytes };
+  }
+
+  async #sendFragmentsOverlapped(
+    uploadUrl: string,
+    fragmentSize: number,
+    buffers: Uint8Array[],
+  ): Promise<DriveItemJson> {
     const size = this.#source.size;
     let position = 0;
     let retried404 = false;
     for (;;) {
       this.#options.signal?.throwIfAborted();
       const length = Math.min(fragmentSize, size - position);
-      const bytes = await this.#reader.read(position, length, buffer);
+      const bytes = await this.#readFragment(position, length, buffers);
       this.#hash.add(bytes, position);
       const isLast = position + length === size;
+      this.#readAhead(position, length, fragmentSize, buffers, bytes);
       const response = await this.#putFragment(uploadUrl, position, bytes, size);
 
       if (response.status === 202) {
@@ -452,22 +519,21 @@ class FileUpload {
     for (let attempt = 1;; attempt++) {
       let response: FetchedResponse;
       try {
-        response = await fetchWithTimeout(
-          o.fetch,
-          uploadUrl,
-          {
-            method: "PUT",
-            // No Authorization: the upload URL carries its own credential and the host refuses tokens.
-            headers: {
-              "content-range": range,
-              "content-type": "application/octet-stream",
-              "user-agent": o.userAgent,
-            },
-            body: bytes as Uint8Array<ArrayBuffer>,
-          },
-          o.retry.timeoutMs,
-          signal,
-        );
+        // No Authorization: the upload URL carries its own credential and the host refuses tokens.
+        const headers = {
+          "content-range": range,
+          "content-type": "application/octet-stream",
+          "user-agent": o.userAgent,
+        };
+        response = o.putFragment
+          ? await o.putFragment(uploadUrl, headers, bytes, o.retry.timeoutMs, signal)
+          : await fetchWithTimeout(
+            o.fetch,
+            uploadUrl,
+            { method: "PUT", headers, body: bytes as Uint8Array<ArrayBuffer> },
+            o.retry.timeoutMs,
+            signal,
+          );
       } catch (error) {
         if (signal?.aborted) throw error;
         if (attempt >= o.retry.maxAttempts) {
