@@ -2,7 +2,7 @@
  * The stack's lifecycle: it publishes its files, keeps its database across restarts (applied
  * migrations and the seed are not redone), and leaves no process behind when stopped.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -26,13 +26,27 @@ async function processesMatching(fragment: string): Promise<number[]> {
   return pids;
 }
 
+/** A process counts as alive while it exists and is not a zombie waiting to be reaped by init. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return false; // gone between the two looks
+  }
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+}
+
+/** Stopped processes need a moment to disappear (signals are delivered asynchronously). */
+async function stillAlive(pids: number[], waitMs = 3000): Promise<number[]> {
+  const deadline = Date.now() + waitMs;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return pids.filter(alive);
 }
 
 describe("startStack", () => {
@@ -68,8 +82,8 @@ describe("startStack", () => {
 
     expect(existsSync(stackJson)).toBe(false);
     expect(existsSync(path.join(stateDir, "stack.env"))).toBe(false);
-    expect(alive(postgresPid)).toBe(false);
-    expect(functionsPids.filter(alive)).toEqual([]);
+    expect(await stillAlive([postgresPid])).toEqual([]);
+    expect(await stillAlive(functionsPids)).toEqual([]);
 
     const lines: string[] = [];
     const second = await startStack({ stateDir, ports: "free", app: false, log: (line) => lines.push(line) });
