@@ -16,22 +16,15 @@ import {
   fetchWithTimeout,
   isRetryableStatus,
   parseRetryAfter,
-  type RetryPolicy,
+  type RequestRuntime,
   sleepUnlessAborted,
 } from "./retry.ts";
 import type { TokenProvider } from "./token.ts";
 import type { FragmentPut } from "./fragment-put.ts";
 
-export interface GraphHttpOptions {
+export interface GraphHttpOptions extends RequestRuntime {
   graphBaseUrl: string;
   tokens: TokenProvider;
-  fetch: typeof fetch;
-  sleep: (ms: number) => Promise<void>;
-  now: () => number;
-  random: () => number;
-  userAgent: string;
-  retry: RetryPolicy;
-  log: (msg: string) => void;
   /** Sends upload-session fragments; when absent they go through `fetch` like every other request. */
   putFragment?: FragmentPut;
 }

@@ -18,6 +18,17 @@ export interface RetryPolicy {
   timeoutMs: number;
 }
 
+/** What every Graph and identity request needs: injected I/O and clock, identity, retry policy, log. */
+export interface RequestRuntime {
+  fetch: typeof fetch;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  random: () => number;
+  userAgent: string;
+  retry: RetryPolicy;
+  log: (msg: string) => void;
+}
+
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 6,
   baseDelayMs: 1_000,

@@ -9,23 +9,16 @@ import {
   fetchWithTimeout,
   isRetryableStatus,
   parseRetryAfter,
-  type RetryPolicy,
+  type RequestRuntime,
   sleepUnlessAborted,
 } from "./retry.ts";
 
-export interface TokenProviderOptions {
+export interface TokenProviderOptions extends RequestRuntime {
   tenantId: string;
   clientId: string;
   clientSecret: string;
   authorityHost: string;
   graphBaseUrl: string;
-  fetch: typeof fetch;
-  sleep: (ms: number) => Promise<void>;
-  now: () => number;
-  random: () => number;
-  userAgent: string;
-  retry: RetryPolicy;
-  log: (msg: string) => void;
 }
 
 export interface AccessToken {
