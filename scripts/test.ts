@@ -10,6 +10,11 @@
  * The deno and e2e suites share one local stack (embedded Postgres, gateway, functions, Graph emulator,
  * Vite) started here on free ports; its stack.json path reaches the tests through STACK_JSON.
  *
+ * Before any suite runs, the machine is made ready for the chosen ones (scripts/prerequisites/): as root
+ * on Debian or Ubuntu it installs and starts what is missing (Chromium, PostgreSQL 15 with pgTAP and
+ * pg_cron), printing one line per step; elsewhere it stops with one message naming what is missing and
+ * the command that installs it.
+ *
  * Usage: npm test [-- suite…]   e.g. `npm test -- static unit`
  */
 import { spawn } from "node:child_process";
@@ -17,6 +22,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensurePrerequisites } from "./prerequisites/ensure-prerequisites.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -147,6 +153,11 @@ async function main() {
     process.exit(2);
   }
   const chosen = requested.length ? requested : Object.keys(suites);
+  const problem = await ensurePrerequisites(chosen);
+  if (problem) {
+    console.error(problem);
+    process.exit(1);
+  }
   const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
   const results: SuiteResult[] = [];
   let stack: { stop(): Promise<void> } | undefined;
