@@ -154,7 +154,7 @@ async function main(): Promise<number> {
     for (const w of report.warnings) console.log(`  warning: ${w}`);
     console.log(
       `${report.tables.length} tables, ${formatCount(report.rowCount)} rows${
-        mode.kind === "replace" ? `, ${report.sequences} sequences reset` : ""
+        mode.kind === "replace" ? `, ${report.sequences} sequences ${dryRun ? "to reset" : "reset"}` : ""
       } in ${formatSeconds(Date.now() - started)}`,
     );
     console.log(

@@ -8,12 +8,9 @@ export function describePlan(plan: RestorePlan, where: string): string {
   const lines = [
     `This replaces the data of ${plan.tables.length} tables in ${where} with the backup's (taken ${plan.header.created_at}):`,
   ];
+  const rows = (n: number) => `${formatCount(n)} ${n === 1 ? "row" : "rows"}`;
   for (const t of plan.tables) {
-    lines.push(
-      `  ${t.target.padEnd(width)}  ${formatCount(t.current ?? 0)} rows now → ${
-        formatCount(t.rows)
-      } rows from the backup`,
-    );
+    lines.push(`  ${t.target.padEnd(width)}  ${rows(t.current ?? 0)} now → ${rows(t.rows)} from the backup`);
   }
   const access = plan.tables.filter((t) => t.security);
   if (access.length) {

@@ -146,7 +146,7 @@ Deno.test("a planted file listing public.user_roles is refused in place unless i
     const unconfirmed = await cli("restore.ts", [file.path, "--replace", "--sha256", file.sha256], env);
     assert.equal(unconfirmed.code, 1);
     assert.match(unconfirmed.stderr, /no terminal to ask on; read the list above, then pass --yes/);
-    assert.match(unconfirmed.stdout, /public\.user_roles\s+1 rows now → 1 rows from the backup/);
+    assert.match(unconfirmed.stdout, /public\.user_roles\s+1 row now → 1 row from the backup/);
     assert.deepEqual(await admins(db), [ADMIN]);
 
     // The hash the user trusts: the restore proceeds, and said loudly what it replaced.
