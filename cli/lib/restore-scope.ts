@@ -12,7 +12,7 @@
  * 3. Every schema must be allowed by `--schemas` (default `public`): the person restoring says which
  *    schemas the restore may write.
  *
- * Tables this tool never exports (`public.backup_runs`, the download audit, restore records) are refused
+ * Tables this tool never exports (`public.backup_runs`) are refused
  * too: a file that lists them was not written by `auto-backup`, and restoring them would rewrite the
  * very records a restore is checked against.
  */
@@ -46,11 +46,13 @@ const RESERVED_EXACT = new Set([
 /** Schemas owned by Supabase or Postgres, by prefix (`pg_catalog`, `pg_toast`, `supabase_functions`…). */
 const RESERVED_PREFIX = /^(pg_|supabase_|graphql)/;
 
-/** Tables in the app's schemas that `auto-backup` never exports (its own records). */
+/**
+ * Tables in the app's schemas that `auto-backup` never exports (its own records): keep in step with
+ * the exporter's exclusions (catalog.ts). A table listed here but exported would make every genuine
+ * backup unrestorable, so a new record table (a download audit, restore records) joins both lists at once.
+ */
 const NEVER_EXPORTED: QualifiedName[] = [
   { schema: "public", name: "backup_runs" },
-  { schema: "public", name: "backup_downloads" },
-  { schema: "public", name: "restore_runs" },
 ];
 
 /** True when `schema` belongs to Supabase or Postgres and is never restored. */

@@ -108,10 +108,11 @@ Deno.test("scope: each table and sequence in a declared, allowed, unreserved sch
       ],
     },
     {
-      why: "this tool's own records",
-      declared: ["public"],
-      tables: [t("public", "backup_runs"), t("public", "backup_downloads")],
-      expect: [/"public\.backup_runs" holds this tool's own records/, /"public\.backup_downloads" holds/],
+      why: "this tool's own records (only public's)",
+      tables: [t("public", "backup_runs"), t("app", "backup_runs")],
+      allowed: ["public", "app"],
+      declared: ["public", "app"],
+      expect: [/"public\.backup_runs" holds this tool's own records/],
     },
     {
       why: "a name Postgres would cut to another one",
