@@ -1,11 +1,17 @@
 /**
- * `npm run restore -- <file> [--into-schema NAME | --replace] [--dry-run] [--yes]
- *                            [--sha256 HEX] [--quick-xor-hash BASE64]`
+ * `npm run restore -- <file> [--into-schema NAME | --replace] [--schemas LIST] [--dry-run] [--yes]
+ *                            [--sha256 HEX] [--quick-xor-hash BASE64] [--allow-dangling]`
  *
  * Restores a backup file (gzip or plain JSON) into a new schema (default: restore_YYYYMMDD_HHMMSS) or,
  * with --replace, in place. One transaction either way; --dry-run does everything and rolls back.
  * The database comes from SUPABASE_DB_URL or DATABASE_URL (environment, then .env, then
- * .local/stack.env). --replace asks for confirmation on a terminal unless --yes is given.
+ * .local/stack.env).
+ *
+ * Only tables of the schemas in --schemas (default public) are restored, never Supabase's or Postgres'
+ * own schemas. --replace needs a file this tool recorded in public.backup_runs (same SHA-256) or the
+ * hash passed with --sha256; it lists the tables and row counts it will replace and asks for
+ * confirmation ("yes" on a terminal, --yes otherwise: --yes never skips the hash check). Foreign keys
+ * left dangling roll the restore back unless --allow-dangling.
  * With --sha256 / --quick-xor-hash (the run's hashes, shown in the Settings page's run details), a file
  * whose bytes differ is refused before anything is written.
  */
@@ -15,11 +21,21 @@ import { openBackupFile } from "../supabase/functions/_shared/backup/backup-read
 import { createRedactor } from "../supabase/functions/_shared/backup/redact.ts";
 import { installDriverCrashGuard } from "../supabase/functions/_shared/backup/driver-guard.ts";
 import { loadCliEnvironment } from "./lib/env-files.ts";
-import { defaultRestoreSchema, restoreBackup, type RestoreMode } from "./lib/restore-database.ts";
+import { basename } from "node:path";
+import {
+  defaultRestoreSchema,
+  restoreBackup,
+  RestoreCancelled,
+  type RestoreMode,
+  type RestorePlan,
+} from "./lib/restore-database.ts";
+import { describePlan } from "./lib/describe-plan.ts";
+import { parseSchemasFlag } from "./lib/restore-scope.ts";
 import { formatCount, formatSeconds } from "./lib/text.ts";
 
 const USAGE =
-  "Usage: npm run restore -- <file> [--into-schema NAME | --replace] [--dry-run] [--yes] [--sha256 HEX] [--quick-xor-hash BASE64]";
+  "Usage: npm run restore -- <file> [--into-schema NAME | --replace] [--schemas LIST] [--dry-run] " +
+  "[--yes] [--sha256 HEX] [--quick-xor-hash BASE64] [--allow-dangling]";
 
 async function confirm(question: string): Promise<boolean> {
   const buffer = new Uint8Array(1024);
@@ -42,6 +58,8 @@ async function main(): Promise<number> {
         yes: { type: "boolean" },
         sha256: { type: "string" },
         "quick-xor-hash": { type: "string" },
+        schemas: { type: "string" },
+        "allow-dangling": { type: "boolean" },
         help: { type: "boolean" },
       },
     });
@@ -70,6 +88,11 @@ async function main(): Promise<number> {
     console.error(`Cannot restore: --into-schema needs a schema name\n${USAGE}`);
     return 2;
   }
+  const scope = parseSchemasFlag(v.schemas);
+  if ("error" in scope) {
+    console.error(`Cannot restore: ${scope.error}\n${USAGE}`);
+    return 2;
+  }
   const path = parsed.positionals[0];
   try {
     await Deno.stat(path);
@@ -91,16 +114,19 @@ async function main(): Promise<number> {
     ? { kind: "replace" }
     : { kind: "schema", schema: v["into-schema"] ?? defaultRestoreSchema(new Date()) };
   const dryRun = v["dry-run"] === true;
-
-  if (mode.kind === "replace" && !dryRun && !v.yes && Deno.stdin.isTerminal()) {
-    const ok = await confirm(
-      `This replaces the data of every table in "${path}" in ${redact(dbUrl)}.\nType "yes" to continue: `,
-    );
-    if (!ok) {
-      console.error("Restore cancelled: nothing was written");
-      return 1;
+  // In place, the plan is always printed; a real restore needs "yes" typed on a terminal, or --yes.
+  const confirmPlan = async (plan: RestorePlan): Promise<boolean> => {
+    if (plan.mode.kind !== "replace") return true;
+    console.log(describePlan(plan, redact(dbUrl)));
+    if (dryRun || v.yes) return true;
+    if (!Deno.stdin.isTerminal()) {
+      console.error(
+        "Cannot restore in place without a confirmation: no terminal to ask on; read the list above, then pass --yes",
+      );
+      return false;
     }
-  }
+    return await confirm('Type "yes" to continue: ');
+  };
 
   const sql = postgres(dbUrl, {
     prepare: false,
@@ -119,12 +145,16 @@ async function main(): Promise<number> {
       mode,
       dryRun,
       expected: { sha256: v.sha256, quickXorHash: v["quick-xor-hash"] },
+      schemas: scope.schemas,
+      fileName: basename(path),
+      allowDangling: v["allow-dangling"] === true,
+      confirm: confirmPlan,
       onProgress: (message) => console.log(`  ${message}`),
     });
     for (const w of report.warnings) console.log(`  warning: ${w}`);
     console.log(
       `${report.tables.length} tables, ${formatCount(report.rowCount)} rows${
-        mode.kind === "replace" ? `, ${report.sequences} sequences reset` : ""
+        mode.kind === "replace" ? `, ${report.sequences} sequences ${dryRun ? "to reset" : "reset"}` : ""
       } in ${formatSeconds(Date.now() - started)}`,
     );
     console.log(
@@ -136,6 +166,10 @@ async function main(): Promise<number> {
     );
     return 0;
   } catch (error) {
+    if (error instanceof RestoreCancelled) {
+      console.error(error.message);
+      return 1;
+    }
     console.error(`Cannot restore "${path}": ${redact((error as Error).message)}`);
     console.error("Nothing was written (the restore runs in one transaction)");
     return 1;

@@ -10,6 +10,14 @@
  *   values back (`overriding system value`) and sequences are reset to the backup's values, so the app
  *   keeps inserting afterwards.
  *
+ * Before anything is written, the file's names are checked (restore-scope.ts: reserved schemas, the
+ * header's declared schemas, `schemas`), an in-place restore must be of a file whose SHA-256 was recorded
+ * in public.backup_runs or passed explicitly (restore-trust.ts), and `confirm` sees the plan: tables,
+ * their rows now and in the file, and which ones hold access rights. After loading in place, every
+ * foreign key touching a restored table is checked (foreign-key-check.ts) and dangling references roll
+ * the whole restore back unless `allowDangling`. Sequences are reset last, only when the transaction is
+ * about to commit (setval is not undone by a rollback).
+ *
  * Rows travel as their JSON text in batches and Postgres converts them back itself
  * (json_populate_recordset), so every type round-trips as it was exported. All SQL text built from the
  * file's names goes through format('%I'); type names are checked by a strict tokenizer and to_regtype()
@@ -22,8 +30,18 @@ import {
   type OpenedBackup,
   readBackup,
 } from "../../supabase/functions/_shared/backup/backup-reader.ts";
-import type { BackupHeader, TableMeta } from "../../supabase/functions/_shared/backup/file-format.ts";
+import type {
+  BackupHeader,
+  SequenceMeta,
+  TableMeta,
+} from "../../supabase/functions/_shared/backup/file-format.ts";
 import type { FileHashes } from "../../supabase/functions/_shared/backup/hashing.ts";
+import { type DanglingReference, danglingReferences, describeDangling } from "./foreign-key-check.ts";
+import { RestoreError } from "./restore-error.ts";
+import { DEFAULT_RESTORE_SCHEMAS, scopeProblems, targetSchemaProblem } from "./restore-scope.ts";
+import { type Trust, trustForReplace } from "./restore-trust.ts";
+
+export { RestoreError };
 
 type Sql = postgres.Sql;
 type Tx = postgres.TransactionSql;
@@ -45,6 +63,38 @@ export interface RestoreOptions {
   expected?: ExpectedHashes;
   /** Largest row accepted, in characters (see ReadOptions.maxValueChars). */
   maxRowChars?: number;
+  /** Schemas the restore may write (the file's tables must all be in them). Default: public. */
+  schemas?: string[];
+  /** The file's base name, to look its recorded hash up in public.backup_runs (in place). */
+  fileName?: string;
+  /** Keep the restore even when foreign keys dangle afterwards (reported as warnings). */
+  allowDangling?: boolean;
+  /**
+   * Called once every check passed and before anything is written, with what the restore will do;
+   * false cancels (RestoreCancelled).
+   */
+  confirm?: (plan: RestorePlan) => Promise<boolean>;
+}
+
+export interface PlannedTable {
+  source: string;
+  target: string;
+  /** Rows in the file. */
+  rows: number;
+  /** Rows in the target table now (in place), or null (a new schema). */
+  current: number | null;
+  /** Why this table matters for access control (it grants roles or rights), or null. */
+  security: string | null;
+}
+
+export interface RestorePlan {
+  mode: RestoreMode;
+  header: BackupHeader;
+  tables: PlannedTable[];
+  sequences: number;
+  /** Why the file is trusted for an in-place restore; null for a copy into a new schema. */
+  trust: Trust | null;
+  sha256: string;
 }
 
 export interface RestoredTable {
@@ -60,14 +110,14 @@ export interface RestoreReport {
   sequences: number;
   dryRun: boolean;
   warnings: string[];
+  plan: RestorePlan;
+  /** Foreign keys left dangling (only ever non-empty with allowDangling). */
+  dangling: DanglingReference[];
+  foreignKeysChecked: number;
 }
 
-export class RestoreError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RestoreError";
-  }
-}
+/** The user answered no to the confirmation: nothing was written. */
+export class RestoreCancelled extends RestoreError {}
 
 class DryRunRollback extends Error {}
 
@@ -120,16 +170,26 @@ export function hashMismatches(actual: FileHashes, expected: ExpectedHashes | un
 async function checkFile(
   open: () => Promise<OpenedBackup>,
   options: RestoreOptions,
-): Promise<{ header: BackupHeader; tables: TableMeta[]; hashes: FileHashes }> {
+): Promise<
+  {
+    header: BackupHeader;
+    tables: Array<TableMeta & { rows: number }>;
+    sequences: SequenceMeta[];
+    hashes: FileHashes;
+  }
+> {
   const opened = await open();
   let header: BackupHeader | null = null;
-  const tables: TableMeta[] = [];
+  const tables: Array<TableMeta & { rows: number }> = [];
+  let sequences: SequenceMeta[] = [];
   // Rows are parsed here too (verify does the same): a damaged row is reported with its table and
   // position before the database is touched, rather than as a Postgres error mid-transaction.
   const read = readBackup(opened.text, { validateRows: true, maxValueChars: options.maxRowChars });
   for await (const event of read) {
     if (event.type === "header") header = event.header;
-    else if (event.type === "table") tables.push(event.table);
+    else if (event.type === "table") tables.push({ ...event.table, rows: 0 });
+    else if (event.type === "table_end") tables[tables.length - 1].rows = event.rowCount;
+    else if (event.type === "end") sequences = event.sequences;
   }
   if (!header) throw new BackupFileError("wrong_format", "the file has no tables section");
   const hashes = await opened.hashes;
@@ -140,7 +200,7 @@ async function checkFile(
       `the file is not the expected backup (corrupted or another file): ${mismatches.join("; ")}`,
     );
   }
-  return { header, tables, hashes };
+  return { header, tables, sequences, hashes };
 }
 
 /** The longest prefix of `text` that fits in `bytes` UTF-8 bytes, never cutting a character. */
@@ -292,6 +352,69 @@ async function insertPlan(
   return { statement };
 }
 
+/** What kind of relation each table is in the database (in place): only tables may be written. */
+async function checkTargets(sql: Sql, tables: TableMeta[]): Promise<Map<string, "r" | "p">> {
+  const found = await sql<Array<{ schema: string; name: string; relkind: string | null }>>`
+    select t->>'schema' as schema, t->>'name' as name,
+      (select c.relkind::text from pg_catalog.pg_class c
+       where c.oid = to_regclass(format('%I.%I', t->>'schema', t->>'name'))) as relkind
+    from json_array_elements(${
+    JSON.stringify(tables.map((t) => ({ schema: t.schema, name: t.name })))
+  }::text::json) t`;
+  const missing = found.filter((f) => f.relkind === null).map((f) => `"${label(f)}"`);
+  if (missing.length) {
+    throw new RestoreError(
+      `Cannot restore in place: these tables do not exist in the database: ${
+        missing.join(", ")
+      }; apply your migrations first or restore into a new schema`,
+    );
+  }
+  const kinds: Record<string, string> = { v: "a view", m: "a materialized view", f: "a foreign table" };
+  const notTables = found.filter((f) => f.relkind !== "r" && f.relkind !== "p");
+  if (notTables.length) {
+    throw new RestoreError(
+      `Cannot restore in place: ${
+        notTables.map((f) => `"${label(f)}" is ${kinds[f.relkind!] ?? `a relation of kind "${f.relkind}"`}`)
+          .join(", ")
+      } in this database, not a table: a restore writes only tables (writing through a view or a foreign table would change data elsewhere)`,
+    );
+  }
+  return new Map(found.map((f) => [tableKey(f), f.relkind as "r" | "p"]));
+}
+
+const ACCESS_CONTROL_NAME = /(^|_)(roles?|permissions?|privileges?|admins?|grants?|acls?)$/i;
+
+/** Why a table matters for access control in this database, or null. */
+async function securityRelevance(sql: Sql, table: { schema: string; name: string }): Promise<string | null> {
+  const word = `(^|[^[:alnum:]_])${table.name.replace(/[\\^$.*+?()[\]{}|-]/g, "\\$&")}([^[:alnum:]_]|$)`;
+  const [r] = await sql<Array<{ definers: string | null; policies: string | null }>>`
+    select
+      (select string_agg(distinct format('%I.%I', n.nspname, p.proname), ', ')
+       from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+       where p.prosecdef and n.nspname not in ('pg_catalog', 'information_schema')
+         and p.prosrc ~ ${word}) as definers,
+      (select string_agg(distinct format('%I.%I', pn.nspname, pc.relname), ', ')
+       from pg_catalog.pg_policy pol
+       join pg_catalog.pg_class pc on pc.oid = pol.polrelid
+       join pg_catalog.pg_namespace pn on pn.oid = pc.relnamespace
+       where pol.polrelid <> to_regclass(format('%I.%I', ${table.schema}::text, ${table.name}::text))
+         and (coalesce(pg_catalog.pg_get_expr(pol.polqual, pol.polrelid), '') ~ ${word}
+              or coalesce(pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid), '') ~ ${word})) as policies`;
+  const reasons: string[] = [];
+  if (r.definers) reasons.push(`read by security definer function(s) ${r.definers}`);
+  if (r.policies) reasons.push(`named in the row level security policies of ${r.policies}`);
+  if (!reasons.length && ACCESS_CONTROL_NAME.test(table.name)) reasons.push("its name says it grants rights");
+  return reasons.length ? reasons.join("; ") : null;
+}
+
+async function currentRows(sql: Sql, table: { schema: string; name: string }, relkind: "r" | "p") {
+  const [{ statement }] = await sql<Array<{ statement: string }>>`
+    select format('select count(*)::bigint as n from %s%I.%I', ${relkind === "p" ? "" : "only "}::text,
+                  ${table.schema}::text, ${table.name}::text) as statement`;
+  const [{ n }] = await sql.unsafe(statement);
+  return Number(n);
+}
+
 export async function restoreBackup(
   sql: Sql,
   open: () => Promise<OpenedBackup>,
@@ -302,9 +425,24 @@ export async function restoreBackup(
 
   progress("Checking the file (format, completeness, row counts)…");
   const checked = await checkFile(open, options);
+  const problems = scopeProblems({
+    declared: checked.header.source?.schemas,
+    allowed: options.schemas ?? DEFAULT_RESTORE_SCHEMAS,
+    tables: checked.tables,
+    sequences: checked.sequences,
+  });
+  if (mode.kind === "schema") {
+    const target = targetSchemaProblem(mode.schema);
+    if (target) problems.unshift(`cannot restore into schema "${mode.schema}": ${target}`);
+  }
+  if (problems.length) {
+    throw new RestoreError(`Cannot restore: ${problems.join("; ")}; nothing was written`);
+  }
   const targets = targetNames(checked.tables, mode);
 
   // Refuse early, before opening the transaction.
+  let kinds = new Map<string, "r" | "p">();
+  let trust: Trust | null = null;
   if (mode.kind === "schema") {
     const [{ exists }] = await sql<Array<{ exists: boolean }>>`
       select exists (select 1 from pg_catalog.pg_namespace where nspname = ${mode.schema}::text) as exists`;
@@ -314,19 +452,34 @@ export async function restoreBackup(
       );
     }
   } else {
-    const missing: string[] = [];
-    for (const t of checked.tables) {
-      const [{ found }] = await sql<Array<{ found: boolean }>>`
-        select to_regclass(format('%I.%I', ${t.schema}::text, ${t.name}::text)) is not null as found`;
-      if (!found) missing.push(`"${label(t)}"`);
-    }
-    if (missing.length) {
-      throw new RestoreError(
-        `Cannot restore in place: these tables do not exist in the database: ${
-          missing.join(", ")
-        }; apply your migrations first or restore into a new schema`,
-      );
-    }
+    kinds = await checkTargets(sql, checked.tables);
+    trust = await trustForReplace(sql, {
+      fileName: options.fileName ?? "the file",
+      sha256: checked.hashes.sha256,
+      explicitSha256: options.expected?.sha256,
+    });
+  }
+
+  const plan: RestorePlan = {
+    mode,
+    header: checked.header,
+    tables: [],
+    sequences: checked.sequences.length,
+    trust,
+    sha256: checked.hashes.sha256,
+  };
+  for (const t of checked.tables) {
+    const relkind = kinds.get(tableKey(t));
+    plan.tables.push({
+      source: label(t),
+      target: label(targets.get(tableKey(t))!),
+      rows: t.rows,
+      current: relkind ? await currentRows(sql, t, relkind) : null,
+      security: mode.kind === "replace" ? await securityRelevance(sql, t) : null,
+    });
+  }
+  if (options.confirm && !await options.confirm(plan)) {
+    throw new RestoreCancelled("Restore cancelled: nothing was written");
   }
 
   const report: RestoreReport = {
@@ -336,6 +489,9 @@ export async function restoreBackup(
     sequences: 0,
     dryRun: options.dryRun,
     warnings: [],
+    plan,
+    dangling: [],
+    foreignKeysChecked: 0,
   };
 
   try {
@@ -356,10 +512,12 @@ export async function restoreBackup(
             }); connect as the database owner (postgres)`,
           );
         }
-        // Children first, although with replica mode the order does not matter for deletes.
+        // Children first, although with replica mode the order does not matter for deletes. The
+        // database, not the file, says whether a table is partitioned (`only` spares inheritance
+        // children that are not part of the restore).
         for (const t of [...checked.tables].reverse()) {
           const [{ statement }] = await tx<Array<{ statement: string }>>`
-            select format('delete from %s%I.%I', ${t.kind === "partitioned table" ? "" : "only "}::text,
+            select format('delete from %s%I.%I', ${kinds.get(tableKey(t)) === "p" ? "" : "only "}::text,
                           ${t.schema}::text, ${t.name}::text) as statement`;
           const deleted = await tx.unsafe(statement);
           progress(`Emptied ${label(t)} (${deleted.count} rows)`);
@@ -369,6 +527,7 @@ export async function restoreBackup(
       const opened = await open();
       let plan: InsertPlan | null = null;
       let inserted = 0;
+      let sequences: SequenceMeta[] = [];
       for await (const event of readBackup(opened.text, { maxValueChars: options.maxRowChars })) {
         if (event.type === "table") {
           plan = await insertPlan(
@@ -394,21 +553,8 @@ export async function restoreBackup(
           report.tables.push({ source: label(event.table), target: label(target), rows: inserted });
           report.rowCount += inserted;
           progress(`Restored ${label(event.table)} → ${label(target)}: ${inserted} rows`);
-        } else if (event.type === "end" && mode.kind === "replace") {
-          for (const s of event.sequences) {
-            const [{ done }] = await tx<Array<{ done: boolean }>>`
-              select case
-                when to_regclass(format('%I.%I', ${s.schema}::text, ${s.name}::text)) is null then false
-                when ${s.last_value}::text is null then
-                  (select setval(format('%I.%I', ${s.schema}::text, ${s.name}::text)::regclass, ps.start_value, false)
-                   from pg_catalog.pg_sequences ps where ps.schemaname = ${s.schema} and ps.sequencename = ${s.name})
-                   is not null
-                else setval(format('%I.%I', ${s.schema}::text, ${s.name}::text)::regclass, ${s.last_value}::text::bigint, true)
-                   is not null
-              end as done`;
-            if (done) report.sequences++;
-            else report.warnings.push(`Sequence "${s.schema}.${s.name}" does not exist: not reset`);
-          }
+        } else if (event.type === "end") {
+          sequences = event.sequences;
         }
       }
       // The second pass must have read the very bytes the first pass checked: a file replaced or
@@ -418,6 +564,44 @@ export async function restoreBackup(
         throw new RestoreError(
           "Cannot restore: the file changed while it was being restored (it was replaced or is still being written); nothing was written",
         );
+      }
+      if (mode.kind === "replace") {
+        const fk = await danglingReferences(tx, checked.tables);
+        report.foreignKeysChecked = fk.checked;
+        report.dangling = fk.dangling;
+        progress(
+          `Checked ${fk.checked} foreign keys touching the restored tables: ${
+            fk.dangling.length ? `${fk.dangling.length} left dangling` : "all hold"
+          }`,
+        );
+        if (fk.dangling.length && !options.allowDangling) {
+          throw new RestoreError(
+            `Cannot restore in place: the restored data would leave ${fk.dangling.length} foreign ${
+              fk.dangling.length === 1 ? "key" : "keys"
+            } dangling: ${
+              fk.dangling.map(describeDangling).join("; ")
+            }; nothing was written. Restore the referenced tables too, fix those rows first, or pass --allow-dangling to keep them`,
+          );
+        }
+        for (const d of fk.dangling) {
+          report.warnings.push(`Foreign key left dangling: ${describeDangling(d)}`);
+        }
+        // Last, as setval is not undone by a rollback: a dry run only checks the sequences exist.
+        for (const s of sequences) {
+          const [{ done }] = await tx<Array<{ done: boolean }>>`
+            select case
+              when to_regclass(format('%I.%I', ${s.schema}::text, ${s.name}::text)) is null then false
+              when ${options.dryRun} then true
+              when ${s.last_value}::text is null then
+                (select setval(format('%I.%I', ${s.schema}::text, ${s.name}::text)::regclass, ps.start_value, false)
+                 from pg_catalog.pg_sequences ps where ps.schemaname = ${s.schema} and ps.sequencename = ${s.name})
+                 is not null
+              else setval(format('%I.%I', ${s.schema}::text, ${s.name}::text)::regclass, ${s.last_value}::text::bigint, true)
+                 is not null
+            end as done`;
+          if (done) report.sequences++;
+          else report.warnings.push(`Sequence "${s.schema}.${s.name}" does not exist: not reset`);
+        }
       }
       if (options.dryRun) throw new DryRunRollback();
     });

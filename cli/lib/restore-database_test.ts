@@ -31,13 +31,16 @@ async function difference(sql: Sql, a: string, b: string, table: string, bTable 
   return Number(n);
 }
 
-async function withFixture(fn: (db: ScratchDatabase, file: string) => Promise<void>): Promise<void> {
+async function withFixture(
+  fn: (db: ScratchDatabase, file: string, sha256: string) => Promise<void>,
+): Promise<void> {
   const db = await createScratchDatabase();
   let file: string | undefined;
   try {
     await db.sql.unsafe(awkwardFixtureSql("app"));
-    file = (await writeBackupFile(db.url, ["app"])).path;
-    await fn(db, file);
+    const written = await writeBackupFile(db.url, ["app"]);
+    file = written.path;
+    await fn(db, file, written.sha256);
   } finally {
     if (file) await Deno.remove(file).catch(() => {});
     await db.drop();
@@ -68,6 +71,7 @@ Deno.test("restore drill: every awkward value comes back equal, row for row, in 
     const progress: string[] = [];
     const report = await restoreBackup(db.sql, () => openBackupFile(file), {
       mode: { kind: "schema", schema: "restored" },
+      schemas: ["app"],
       dryRun: false,
       onProgress: (m) => progress.push(m),
     });
@@ -103,7 +107,7 @@ Deno.test("restore drill: every awkward value comes back equal, row for row, in 
 });
 
 Deno.test("in place: tables refilled in one transaction, triggers silent, generated columns recomputed, sequences reset", async () => {
-  await withFixture(async (db, file) => {
+  await withFixture(async (db, file, sha256) => {
     await db.sql.unsafe(`
       create schema snap;
       create table snap.a_child as table app.a_child;
@@ -122,6 +126,8 @@ Deno.test("in place: tables refilled in one transaction, triggers silent, genera
       delete from audit_log;`);
     const report = await restoreBackup(db.sql, () => openBackupFile(file), {
       mode: { kind: "replace" },
+      schemas: ["app"],
+      expected: { sha256 },
       dryRun: false,
     });
     assert.equal(report.rowCount, Object.values(AWKWARD_TABLE_ROWS).reduce((a, b) => a + b, 0));
@@ -147,6 +153,7 @@ Deno.test("dry run rolls everything back; an existing schema or a truncated file
   await withFixture(async (db, file) => {
     const dry = await restoreBackup(db.sql, () => openBackupFile(file), {
       mode: { kind: "schema", schema: "dry" },
+      schemas: ["app"],
       dryRun: true,
     });
     assert.equal(dry.dryRun, true);
@@ -157,6 +164,7 @@ Deno.test("dry run rolls everything back; an existing schema or a truncated file
     await assert.rejects(
       restoreBackup(db.sql, () => openBackupFile(file), {
         mode: { kind: "schema", schema: "app" },
+        schemas: ["app"],
         dryRun: false,
       }),
       /Cannot restore into schema "app": it already exists/,
@@ -168,7 +176,11 @@ Deno.test("dry run rolls everything back; an existing schema or a truncated file
     try {
       await db.sql`delete from app.a_child where id > 150`;
       await assert.rejects(
-        restoreBackup(db.sql, () => openBackupFile(cut), { mode: { kind: "replace" }, dryRun: false }),
+        restoreBackup(db.sql, () => openBackupFile(cut), {
+          mode: { kind: "replace" },
+          schemas: ["app"],
+          dryRun: false,
+        }),
         /gzip data is corrupt or truncated|ends abruptly/,
       );
       const [{ n }] = await db.sql`select count(*)::int as n from app.a_child`;
@@ -186,12 +198,17 @@ Deno.test("restoring into a database that lacks the app's types says which ones"
       await assert.rejects(
         restoreBackup(empty.sql, () => openBackupFile(file), {
           mode: { kind: "schema", schema: "r" },
+          schemas: ["app"],
           dryRun: false,
         }),
         /column types do not exist in this database: "mood" \(app\.mood\)/,
       );
       await assert.rejects(
-        restoreBackup(empty.sql, () => openBackupFile(file), { mode: { kind: "replace" }, dryRun: false }),
+        restoreBackup(empty.sql, () => openBackupFile(file), {
+          mode: { kind: "replace" },
+          schemas: ["app"],
+          dryRun: false,
+        }),
         /Cannot restore in place: these tables do not exist in the database: .*"app\.awkward"/,
       );
     } finally {

@@ -11,6 +11,7 @@
  * JSON (a digit) cannot be detected, and verify says so by printing the hashes to compare.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { openBackup, openBackupFile } from "../../supabase/functions/_shared/backup/backup-reader.ts";
 import {
@@ -245,10 +246,12 @@ Deno.test("a restore fails as a whole: a row Postgres rejects in the last table,
     assert.notEqual(rejected, f.text);
     const path = await f.temp("rejected.json", rejected);
     assert.equal((await cli("verify.ts", [path])).code, 0);
-    const dry = await cli("restore.ts", [path, "--replace", "--dry-run"], f.env);
+    // Trusted on purpose (an in place restore needs the hash): the database is what refuses it.
+    const sha256 = createHash("sha256").update(rejected).digest("hex");
+    const dry = await cli("restore.ts", [path, "--replace", "--dry-run", "--sha256", sha256], f.env);
     assert.equal(dry.code, 1, "a dry run finds it too");
     assert.match(dry.stderr, /invalid input syntax for type numeric: "five hundred"/);
-    const real = await cli("restore.ts", [path, "--replace", "--yes"], f.env);
+    const real = await cli("restore.ts", [path, "--replace", "--yes", "--sha256", sha256], f.env);
     assert.equal(real.code, 1);
     assert.match(real.stdout, /Emptied public\.accounts/, "the transaction had emptied the parents");
     assert.match(real.stdout, /Restored public\.accounts → public\.accounts: 50 rows/);
@@ -262,6 +265,7 @@ Deno.test("a restore fails as a whole: a row Postgres rejects in the last table,
       await assert.rejects(
         restoreBackup(f.db.sql, () => openBackupFile(opened++ === 0 ? f.plain.path : other.path), {
           mode: { kind: "replace" },
+          expected: { sha256: f.plain.sha256 },
           dryRun: false,
         }),
         /^RestoreError: Cannot restore: the file changed while it was being restored/,

@@ -6,6 +6,7 @@
  * 10 MB jsonb value; and a value too large to restore.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { parseConfig } from "../../supabase/functions/_shared/backup/config.ts";
 import { openBackupFile } from "../../supabase/functions/_shared/backup/backup-reader.ts";
 import { exportBackup } from "../../supabase/functions/_shared/backup/export.ts";
@@ -23,6 +24,11 @@ import {
   tablesOf,
   verifyFile,
 } from "./support/round-trip.ts";
+
+/** The SHA-256 an in-place restore is told to trust (as the run's recorded hash would be). */
+async function sha256Of(path: string): Promise<string> {
+  return createHash("sha256").update(await Deno.readFile(path)).digest("hex");
+}
 
 async function withDatabase(fn: (db: ScratchDatabase) => Promise<void>): Promise<void> {
   const db = await createScratchDatabase();
@@ -106,6 +112,7 @@ Deno.test("names with quotes, spaces, capitals, unicode, dots and reserved words
       const target = 'Restored "Copy" é';
       await restoreBackup(db.sql, () => openBackupFile(file.path), {
         mode: { kind: "schema", schema: target },
+        schemas: [U, RESERVED],
         dryRun: false,
       });
       for (const [schema, table] of NAMED_TABLES) {
@@ -127,6 +134,8 @@ Deno.test("names with quotes, spaces, capitals, unicode, dots and reserved words
         insert into ${ident(U)}."a.b" values (2);`);
       const inPlace = await restoreBackup(db.sql, () => openBackupFile(file.path), {
         mode: { kind: "replace" },
+        expected: { sha256: await sha256Of(file.path) },
+        schemas: [U, RESERVED],
         dryRun: false,
       });
       assert.equal(inPlace.tables.length, NAMED_TABLES.length);
@@ -165,6 +174,7 @@ Deno.test("an empty database backs up to a complete file and restores to nothing
       assert.deepEqual(await tablesOf(db.sql, "empty_copy"), []);
       const inPlace = await restoreBackup(db.sql, () => openBackupFile(file.path), {
         mode: { kind: "replace" },
+        expected: { sha256: await sha256Of(file.path) },
         dryRun: false,
       });
       assert.equal(inPlace.rowCount, 0);
@@ -205,6 +215,7 @@ Deno.test("tables without a primary key keep every row, duplicates included, in 
       await db.sql`insert into public.events values ('2030-01-01', 'new', null)`;
       await restoreBackup(db.sql, () => openBackupFile(file.path), {
         mode: { kind: "replace" },
+        expected: { sha256: await sha256Of(file.path) },
         dryRun: false,
       });
       assert.equal(await difference(db.sql, ["public", "events"], ["public", "snapshot"]), 0);
@@ -252,6 +263,7 @@ Deno.test("partitioned tables: exported once through the parent; restored rows g
       await db.sql`insert into public.readings (kind, at, value) values ('temp', '2026-06-01', 1)`;
       await restoreBackup(db.sql, () => openBackupFile(file.path), {
         mode: { kind: "replace" },
+        expected: { sha256: await sha256Of(file.path) },
         dryRun: false,
       });
       const after = await db.sql<Array<{ part: string; n: number }>>`
@@ -297,6 +309,7 @@ Deno.test("views and materialized views are listed in the file as not exported, 
       await db.sql`delete from public.sales`;
       await restoreBackup(db.sql, () => openBackupFile(file.path), {
         mode: { kind: "replace" },
+        expected: { sha256: await sha256Of(file.path) },
         dryRun: false,
       });
       const [{ big }] = await db.sql`select count(*)::int as big from public.big_sales`;
@@ -334,6 +347,7 @@ Deno.test("generated values are recomputed, identity, serial and owned sequences
         await db.sql`insert into public.notes (body) values ('later')`;
         const report = await restoreBackup(db.sql, () => openBackupFile(tampered), {
           mode: { kind: "replace" },
+          expected: { sha256: await sha256Of(tampered) },
           dryRun: false,
         });
         assert.equal(report.rowCount, 30);

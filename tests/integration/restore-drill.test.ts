@@ -4,6 +4,7 @@
  * then every table compared row for row with the original (`except all`, both ways).
  */
 import assert from "node:assert/strict";
+import { gunzipSync } from "node:zlib";
 import {
   AWKWARD_TABLE_ROWS,
   awkwardFixtureSql,
@@ -63,7 +64,13 @@ Deno.test("restore drill: back up, verify and restore the seeded app and every a
     assert.match(verify.stdout, new RegExp(`${drill}\\.big_table\\s+25,000 rows`));
     assert.match(verify.stdout, new RegExp(`${drill}\\.parent_names\\s+not exported \\(view\\)`));
 
-    const restore = await runCli(stack, "restore.ts", [file, "--into-schema", target]);
+    const restore = await runCli(stack, "restore.ts", [
+      file,
+      "--into-schema",
+      target,
+      "--schemas",
+      `public,${drill}`,
+    ]);
     assert.equal(restore.code, 0, `${restore.stdout}\n${restore.stderr}`);
     assert.match(restore.stdout, new RegExp(`Done: the backup's tables are in schema "${target}"`));
 
@@ -99,6 +106,54 @@ Deno.test("restore drill: back up, verify and restore the seeded app and every a
       `drop schema if exists ${ident(drill)} cascade; drop schema if exists ${ident(target)} cascade`,
     );
     await Deno.remove(file).catch(() => {});
+    await stack.close();
+  }
+});
+
+Deno.test("in place: a backup recorded in public.backup_runs restores without --sha256; the same name with other bytes is refused", async () => {
+  const stack = await openStack();
+  const dir = await Deno.makeTempDir({ prefix: "restore-in-place-" });
+  try {
+    await waitForIdle(stack);
+    const backup = await runCli(stack, "backup.ts", []);
+    assert.equal(backup.code, 0, `${backup.stdout}\n${backup.stderr}`);
+    const row = await runRow(stack, /^Run ([0-9a-f-]{36}):/m.exec(backup.stdout)![1]);
+    const bytes = await downloadFromStorage(stack, row.file_name!);
+    const file = `${dir}/${row.file_name}`;
+    await Deno.writeFile(file, bytes);
+
+    const restore = await runCli(stack, "restore.ts", [file, "--replace", "--yes"]);
+    assert.equal(restore.code, 0, `${restore.stdout}\n${restore.stderr}`);
+    assert.match(
+      restore.stdout,
+      new RegExp(
+        `matches the backup recorded in public\\.backup_runs \\(run ${row.id}, "${row.file_name}", success\\)`,
+      ),
+    );
+    const roles = row.tables!.find((t) => t.name === "user_roles")!;
+    assert.match(
+      restore.stdout,
+      new RegExp(`public\\.user_roles\\s+${roles.rows} rows? now → ${roles.rows} rows? from the backup`),
+    );
+    assert.match(restore.stdout, /WARNING: these tables decide who may do what in the app/);
+    assert.match(restore.stdout, /Checked \d+ foreign keys touching the restored tables: all hold/);
+    assert.match(restore.stdout, /Done: the tables hold the backup's data/);
+
+    // Same name, other bytes (here: compressed again, so every row is the same): not the recorded file.
+    const other = `${dir}/elsewhere`;
+    await Deno.mkdir(other);
+    const text = gunzipSync(bytes);
+    await Deno.writeFile(`${other}/${row.file_name}`, text);
+    const refused = await runCli(stack, "restore.ts", [`${other}/${row.file_name}`, "--replace", "--yes"]);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `differs from the ${row.sha256} public\\.backup_runs records for that file \\(run ${row.id}\\)`,
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
     await stack.close();
   }
 });

@@ -117,6 +117,9 @@ Deno.test("hostile schema, table and exclusion names are data, never SQL: backup
       target,
       "--sha256",
       row.sha256!,
+      // The hostile schema, quoted as a name in the comma list (its quotes doubled).
+      "--schemas",
+      `public,${ident(hostileSchema)}`,
     ]);
     assert.equal(restore.code, 0, restore.stdout + restore.stderr);
     assert.equal(await canaryRows(), 5, "the canary survived the restore");
