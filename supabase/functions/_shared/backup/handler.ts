@@ -1,6 +1,6 @@
 /**
  * The HTTP contract of the `auto-backup` function (DESIGN section 4): CORS, methods, body, caller
- * checks, and the actions run / test / status / schedule. Everything it needs is injected, so tests
+ * checks, and the actions run / test / status / schedule / download. Everything it needs is injected, so tests
  * drive it with real or fake parts alike.
  */
 import { authenticateCaller, type Caller } from "./auth.ts";
