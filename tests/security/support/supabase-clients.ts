@@ -2,7 +2,7 @@
  * supabase-js clients of the local stack, as an app's browser code would make them: anon (the public
  * key), a signed-in member, a signed-in admin, and the service role (the function's key).
  */
-import { createClient, type SupabaseClient } from "npm:@supabase/supabase-js@2.109.0";
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import type { Stack } from "../../integration/support/harness.ts";
 
 export type { SupabaseClient };
