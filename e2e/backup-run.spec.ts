@@ -9,6 +9,7 @@ test("an admin runs a backup, follows it, opens it in OneDrive and downloads it"
   emulator,
   db,
   request,
+  stack,
   idle: _idle,
 }) => {
   const since = new Date();
@@ -41,14 +42,40 @@ test("an admin runs a backup, follows it, opens it in OneDrive and downloads it"
   expect(onedrive.status()).toBe(200);
   expect(Number(onedrive.headers()["content-length"])).toBe(Number(run!.size_bytes));
 
-  // Download: a signed link to the private bucket, and the bytes are the backup's.
+  // Download: the function's download action signs a 300 s link (the bucket is closed to every
+  // client role), records who asked, and the bytes are the backup's.
+  const storageCalls: string[] = [];
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname.startsWith("/storage/v1/object/sign/backups/") && r.method() === "POST")
+      storageCalls.push(r.url());
+  });
+  const asked = page.waitForResponse(
+    (r) =>
+      r.url().endsWith("/functions/v1/auto-backup") &&
+      r.request().method() === "POST" &&
+      (r.request().postDataJSON() as { action?: string }).action === "download",
+  );
   const downloadEvent = page.waitForEvent("download");
   await settings.download.click();
+  const answer = await asked;
+  expect(answer.request().postDataJSON()).toEqual({ action: "download", run_id: run!.id });
+  expect(answer.status()).toBe(200);
+  const link = (await answer.json()) as { url: string; expires_in: number; file_name: string };
+  expect(link.expires_in).toBe(300);
+  expect(link.file_name).toBe(run!.file_name);
   const download = await downloadEvent;
+  expect(download.url()).toBe(link.url);
   expect(download.suggestedFilename()).toBe(run!.file_name);
   const bytes = await readFile((await download.path())!);
   expect(bytes.length).toBe(Number(run!.size_bytes));
   expect(createHash("sha256").update(bytes).digest("hex")).toBe(run!.sha256);
+  expect(storageCalls, "the page never signs Storage URLs itself").toEqual([]);
+  const audit = await db.query<{ run_id: string; email: string }>(
+    `select d.run_id::text as run_id, u.email from public.backup_downloads d
+     join auth.users u on u.id = d.requested_by where d.run_id = $1`,
+    [run!.id],
+  );
+  expect(audit.map((a) => a.email)).toEqual([stack.users.find((u) => u.admin)!.email]);
 
   // The history lists it first, and its details show the hashes and tables.
   await expect(settings.historyRows.first()).toHaveAttribute("data-run-id", run!.id);

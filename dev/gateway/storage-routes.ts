@@ -2,7 +2,24 @@
  * `/storage/v1`: the part of Supabase Storage supabase-js and the backup function use. Object rows
  * live in `storage.objects` and are read and written as the caller's role, so the app's storage
  * policies decide (service_role bypasses RLS, as in Supabase); bytes live on disk (object-files.ts).
- * Errors use Storage's body `{statusCode, code, error, message}` with its HTTP statuses.
+ * Errors use Storage's body `{statusCode, code, error, message}` and its HTTP status rule (below).
+ *
+ * Matched with supabase/storage (storage-api), where it matters for access control:
+ * - HTTP status: storage-api answers every non-500 error with HTTP 400 and puts the real status in
+ *   the body's `statusCode` ("403", "404", "409", "413"…) (src/http/error-handler.ts,
+ *   `userStatusCode`); supabase-js reports both (`status` 400, `statusCode` "403").
+ * - RLS: queries on storage.objects run as the caller's role with its claims; a refused insert or
+ *   update (42501) is `AccessDenied` "new row violates row-level security policy" (403 in the body)
+ *   (src/storage/database/errors.ts); an object RLS hides is `NoSuchKey` "Object not found" (404).
+ * - Upload: the permission is tested first, by inserting (or upserting) the row in a transaction that
+ *   is rolled back, before the body is read (Uploader.canUpload → testPermission).
+ * - Remove: batch DELETE answers 200 with the rows it could delete (none when RLS hides them); one
+ *   object's DELETE looks it up as superuser (404 when absent) then deletes as the caller, and
+ *   answers `AccessDenied` "Access denied" when RLS kept it (ObjectStorage.deleteObject).
+ * - Sign: the object is looked up as the caller (NoSuchKey when hidden); the token carries `url` and
+ *   `scope: "download"` and the requested lifetime. A signed download verifies the token (signature
+ *   and expiry: `InvalidJWT` "jwt expired"), its scope and that `url` names the requested object,
+ *   then reads the object as superuser (getSignedObject.ts, verifyObjectSignature).
  *
  * Supported: buckets (list, get, create, update, empty, delete); objects: upload (POST, raw body
  * or multipart, `x-upsert`), update (PUT), download (authenticated and public), HEAD, list
@@ -59,7 +76,14 @@ function fromPostgres(error: unknown): StorageError {
   if (e.code === "23505")
     return new StorageError(409, "ResourceAlreadyExists", "Duplicate", "The resource already exists");
   if (e.code === "42501")
-    return new StorageError(403, "AccessDenied", "Unauthorized", e.message ?? "Access denied");
+    return new StorageError(
+      403,
+      "AccessDenied",
+      "Unauthorized",
+      e.message?.includes("row-level security")
+        ? "new row violates row-level security policy"
+        : (e.message ?? "Access denied"),
+    );
   if (e.code && /^(22|23)/.test(e.code))
     return new StorageError(400, "InvalidRequest", "Invalid Input", e.message ?? "");
   return new StorageError(500, "InternalError", "Internal", e.message ?? String(error));
@@ -82,6 +106,11 @@ function send(c: Context, error: unknown): Response {
   else if (error instanceof TooLargeError)
     failure = new StorageError(413, "EntityTooLarge", "Payload too large", error.message);
   else failure = fromPostgres(error);
+  // storage-api's rule: HTTP 500 stays 500, every other error is HTTP 400 with the real status in the
+  // body. Two exceptions of this stand-in: token problems keep 401 (on the platform the API gateway in
+  // front of Storage answers them) and routes it does not implement answer 501.
+  const http =
+    failure.status === 500 || failure.status === 401 || failure.status === 501 ? failure.status : 400;
   return c.json(
     {
       statusCode: String(failure.status),
@@ -89,7 +118,7 @@ function send(c: Context, error: unknown): Response {
       error: failure.error,
       message: failure.message,
     },
-    failure.status as 400,
+    http as 400,
   );
 }
 
@@ -123,6 +152,9 @@ async function ownerBucket(ctx: StorageContext, id: string): Promise<BucketRow> 
   if (!bucket) throw notFoundBucket();
   return bucket;
 }
+
+/** storage-api's SIGNED_URL_SCOPE_DOWNLOAD: a download token is only good for downloads. */
+const SIGNED_URL_SCOPE_DOWNLOAD = "download";
 
 const BUCKET_COLUMNS =
   "id, name, owner, public, file_size_limit, allowed_mime_types, avif_autodetection, created_at, updated_at, type";
@@ -177,6 +209,34 @@ async function incomingObject(c: Context): Promise<IncomingObject> {
   };
 }
 
+class PermissionTested extends Error {}
+
+/**
+ * storage-api's Uploader.canUpload: the row the upload would write is inserted (or upserted) as the
+ * caller in a transaction that is always rolled back; a policy that refuses it fails the upload.
+ */
+async function canUpload(
+  ctx: StorageContext,
+  caller: Caller,
+  bucketId: string,
+  name: string,
+  upsert: boolean,
+): Promise<void> {
+  try {
+    await withCallerTransaction(ctx.pool, caller, async (db) => {
+      await db.query(
+        `insert into storage.objects (bucket_id, name, owner, owner_id, version)
+         values ($1, $2, $3::uuid, $3, '1')
+         ${upsert ? "on conflict (bucket_id, name) do update set version = excluded.version, owner = excluded.owner, owner_id = excluded.owner_id" : ""}`,
+        [bucketId, name, caller.userId ?? null],
+      );
+      throw new PermissionTested();
+    });
+  } catch (error) {
+    if (!(error instanceof PermissionTested)) throw error;
+  }
+}
+
 async function upload(
   ctx: StorageContext,
   c: Context,
@@ -188,6 +248,8 @@ async function upload(
   if (!name) throw new StorageError(400, "InvalidKey", "Invalid Key", "The object name is empty");
   const bucket = await ownerBucket(ctx, bucketId);
   const upsert = mode === "update" || (c.req.header("x-upsert") ?? "").toLowerCase() === "true";
+  // As storage-api: RLS decides before a byte of the body is read or stored.
+  await canUpload(ctx, caller, bucketId, name, upsert);
   const incoming = await incomingObject(c);
   if (!matchesMime(bucket.allowed_mime_types, incoming.mimetype)) {
     throw new StorageError(
@@ -346,7 +408,12 @@ async function signOne(
   expiresIn: number,
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const token = await signJwt(ctx.jwtSecret, { url: `${bucketId}/${name}`, iat: now, exp: now + expiresIn });
+  const token = await signJwt(ctx.jwtSecret, {
+    url: `${bucketId}/${name}`,
+    scope: SIGNED_URL_SCOPE_DOWNLOAD,
+    iat: now,
+    exp: now + expiresIn,
+  });
   return `/object/sign/${bucketId}/${name}?token=${token}`;
 }
 
@@ -498,6 +565,14 @@ async function handleObject(ctx: StorageContext, c: Context, rest: string): Prom
         }
         throw error;
       }
+      if (claims.scope !== SIGNED_URL_SCOPE_DOWNLOAD) {
+        throw new StorageError(
+          400,
+          "InvalidSignature",
+          "InvalidSignature",
+          `Token is not scoped for ${SIGNED_URL_SCOPE_DOWNLOAD}`,
+        );
+      }
       if (claims.url !== `${second}/${name}`) {
         throw new StorageError(
           400,
@@ -570,8 +645,11 @@ async function handleObject(ctx: StorageContext, c: Context, rest: string): Prom
       return upload(ctx, c, bucketId, name, "update");
     case "DELETE": {
       if (name) {
+        // storage-api: looked up as superuser (404 when absent), deleted as the caller; a row RLS
+        // kept is "Access denied".
+        await ownerObject(ctx, bucketId, name);
         const deleted = await removeMany(ctx, c, bucketId, [name]);
-        if (!deleted.length) throw notFoundObject();
+        if (!deleted.length) throw new StorageError(403, "AccessDenied", "Unauthorized", "Access denied");
         return c.json({ message: "Successfully deleted" });
       }
       const body = await jsonBody(c);

@@ -148,6 +148,18 @@ export function installFakeBackend(options: FakeBackendOptions = {}) {
           };
           return json(200, { schedule: state.status.schedule });
         }
+        case "download": {
+          const run = state.runs.find((r) => r.id === payload.run_id);
+          if (!run?.storage_path || run.storage_status !== "success") {
+            return json(404, { error: `Cannot download run ${String(payload.run_id)}: no such backup run` });
+          }
+          return json(200, {
+            url: `http://supabase.test/storage/v1/object/sign/backups/${run.storage_path}?token=signed-token&download=${run.storage_path}`,
+            file_name: run.storage_path,
+            expires_at: new Date(Date.now() + 300_000).toISOString(),
+            expires_in: 300,
+          });
+        }
         case "run": {
           if (state.runs.some((run) => run.status === "running")) {
             const running = state.runs.find((run) => run.status === "running");
@@ -199,11 +211,6 @@ export function installFakeBackend(options: FakeBackendOptions = {}) {
     }
 
     if (url.pathname === "/auth/v1/logout") return new Response(null, { status: 204 });
-
-    const sign = /^\/storage\/v1\/object\/sign\/backups\/(.+)$/.exec(url.pathname);
-    if (sign && request.method === "POST") {
-      return json(200, { signedURL: `/object/sign/backups/${sign[1]}?token=signed-token` });
-    }
 
     throw new Error(`Fake backend: unexpected request ${request.method} ${url.pathname}${url.search}`);
   };

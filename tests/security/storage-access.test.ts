@@ -1,8 +1,12 @@
 /**
- * The `backups` bucket over the Storage API, for every kind of caller: it stays private; anon and
- * members can neither list, download, sign nor write; admins can list, download and sign (that is how
- * the Settings page offers a download) but cannot write or delete; a signed URL works for its object
- * only, and is refused once it expires (the Settings page asks for 300 s; the test asks for 2 s).
+ * The `backups` bucket over the Storage API through the real supabase-js client, on a database
+ * prepared like an existing app whose own policies open the bucket to everyone: the exact policy found
+ * on a public app (`for all using (bucket_id = 'backups')`, no role, so anon too), a catch-all for
+ * signed-in users (`for all to authenticated using (true)`) and a bucket policy letting clients change
+ * any bucket. With the project's migrations applied, anon, a member and an admin can neither list,
+ * download, sign, upload (a planted `backup-2099-…` file), overwrite nor delete there, nor make the
+ * bucket public or delete it. Admins download only through the function's `download` action
+ * (tests/security/download-action.test.ts).
  */
 import assert from "node:assert/strict";
 import {
@@ -10,151 +14,166 @@ import {
   memberEmail,
   openStack,
   removeFromStorage,
-  signIn,
   type Stack,
   storageNames,
   uploadToStorage,
 } from "../integration/support/harness.ts";
+import {
+  anonClient,
+  signedInClient,
+  storageFailure,
+  type SupabaseClient,
+} from "./support/supabase-clients.ts";
 
-interface Reply {
-  status: number;
-  text: string;
+const APP_POLICIES = [
+  `create policy "Admin can manage backups" on storage.objects for all using (bucket_id = 'backups')`,
+  `create policy "Signed-in users manage files" on storage.objects for all to authenticated using (true)`,
+  `create policy "Anyone manages buckets" on storage.buckets for all using (true) with check (true)`,
+];
+const DROP_APP_POLICIES = [
+  `drop policy if exists "Admin can manage backups" on storage.objects`,
+  `drop policy if exists "Signed-in users manage files" on storage.objects`,
+  `drop policy if exists "Anyone manages buckets" on storage.buckets`,
+];
+
+/** Gives the running stack's database the open policies of an existing app, for the test's duration. */
+async function openLikeAnExistingApp(stack: Stack): Promise<() => Promise<void>> {
+  for (const statement of [...DROP_APP_POLICIES, ...APP_POLICIES]) await stack.sql.unsafe(statement);
+  return async () => {
+    for (const statement of DROP_APP_POLICIES) await stack.sql.unsafe(statement);
+  };
 }
 
-async function storage(
-  stack: Stack,
-  path: string,
-  init: { method?: string; token?: string | null; apikey?: string; body?: BodyInit; json?: unknown } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { apikey: init.apikey ?? stack.info.anon_key };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  let body = init.body;
-  if (init.json !== undefined) {
-    headers["content-type"] = "application/json";
-    body = JSON.stringify(init.json);
+const PLANTED = "backup-2099-01-01T00-00-00Z.json.gz";
+
+Deno.test("an app's open policies do not open the backups bucket: anon, members and admins get nothing", async () => {
+  const stack = await openStack();
+  const name = `security-probe-${crypto.randomUUID().slice(0, 8)}.json.gz`;
+  const content = new TextEncoder().encode("not a real backup, but private all the same");
+  const close = await openLikeAnExistingApp(stack);
+  try {
+    await uploadToStorage(stack, name, content);
+    const outsiders: Array<[string, SupabaseClient]> = [
+      ["anon", anonClient(stack)],
+      ["a member", await signedInClient(stack, memberEmail(stack))],
+      ["an admin", await signedInClient(stack, adminEmail(stack))],
+    ];
+    for (const [who, client] of outsiders) {
+      const bucket = client.storage.from("backups");
+      // The app's policies really are open: they would let these clients in without the lock.
+      const [{ open }] = await stack.sql<Array<{ open: number }>>`
+        select count(*)::int as open from pg_policies
+        where schemaname = 'storage' and tablename = 'objects' and permissive = 'PERMISSIVE'`;
+      assert.ok(open >= 2, "the app's permissive policies are in place");
+
+      const listed = await bucket.list("", { limit: 1000 });
+      assert.deepEqual(listed.data ?? [], [], `${who}: lists nothing`);
+      const found = await bucket.list("", { search: name });
+      assert.deepEqual(found.data ?? [], [], `${who}: finds nothing by name`);
+
+      const download = await bucket.download(name);
+      assert.equal(download.data, null, `${who}: no content`);
+      assert.deepEqual(storageFailure(download.error), [400, "404", "Object not found"], `${who}: download`);
+
+      const signed = await bucket.createSignedUrl(name, 60 * 60 * 24 * 365 * 10);
+      assert.equal(signed.data, null, `${who}: no signed URL, whatever the lifetime`);
+      assert.deepEqual(storageFailure(signed.error), [400, "404", "Object not found"], `${who}: sign`);
+      const many = await client.storage.from("backups").createSignedUrls([name], 60);
+      assert.ok(
+        (many.data ?? []).every((s) => s.signedUrl === null || s.signedUrl === ""),
+        `${who}: batch sign`,
+      );
+
+      const planted = await bucket.upload(PLANTED, content, { contentType: "application/gzip" });
+      assert.deepEqual(
+        storageFailure(planted.error),
+        [400, "403", "new row violates row-level security policy"],
+        `${who}: cannot plant ${PLANTED}`,
+      );
+      const upserted = await bucket.upload(name, new TextEncoder().encode("tampered"), { upsert: true });
+      assert.ok(upserted.error, `${who}: cannot overwrite by upsert`);
+      const updated = await bucket.update(name, new TextEncoder().encode("tampered"));
+      assert.ok(updated.error, `${who}: cannot overwrite by update`);
+
+      const removed = await bucket.remove([name]);
+      assert.deepEqual(removed.data, [], `${who}: deletes nothing`);
+      assert.ok((await storageNames(stack)).includes(name), `${who}: the file is still there`);
+
+      const flipped = await client.storage.updateBucket("backups", { public: true });
+      assert.ok(flipped.error, `${who}: cannot make the bucket public`);
+      await client.storage.emptyBucket("backups");
+      const dropped = await client.storage.deleteBucket("backups");
+      assert.ok(dropped.error, `${who}: cannot delete the bucket`);
+
+      const publicUrl = bucket.getPublicUrl(name).data.publicUrl;
+      const publicAnswer = await fetch(publicUrl);
+      assert.ok(!(await publicAnswer.text()).includes("not a real backup"), `${who}: no public URL`);
+      assert.notEqual(publicAnswer.status, 200);
+    }
+
+    const [bucket] = await stack.sql<Array<{ public: boolean }>>`
+      select public from storage.buckets where id = 'backups'`;
+    assert.equal(bucket?.public, false, "the bucket is still there, private");
+    const names = await storageNames(stack);
+    assert.ok(names.includes(name), "the file survived every attempt");
+    assert.ok(!names.includes(PLANTED), "nothing was planted");
+    const [stored] = await stack.sql<Array<{ size: number }>>`
+      select (metadata->>'size')::int as size from storage.objects where bucket_id = 'backups' and name = ${name}`;
+    assert.equal(stored.size, content.length, "its content was not replaced");
+  } finally {
+    await close();
+    await removeFromStorage(stack, [name, PLANTED]);
+    await stack.close();
   }
-  const response = await fetch(`${stack.info.supabase_url}/storage/v1${path}`, {
-    method: init.method ?? "GET",
-    headers,
-    body,
-  });
-  return { status: response.status, text: await response.text() };
-}
+});
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-Deno.test("the backups bucket: private, readable and signable by admins only, writable by no client", async () => {
+Deno.test("signed URLs: for their object only, download-scoped, refused once expired", async () => {
   const stack = await openStack();
   const name = `security-probe-${crypto.randomUUID().slice(0, 8)}.json.gz`;
   const other = `security-other-${crypto.randomUUID().slice(0, 8)}.json.gz`;
-  const content = new TextEncoder().encode("not a real backup, but private all the same");
+  const content = new TextEncoder().encode("signed content");
   try {
     await uploadToStorage(stack, name, content);
     await uploadToStorage(stack, other, content);
-    const [bucket] = await stack.sql<Array<{ public: boolean }>>`
-      select public from storage.buckets where id = 'backups'`;
-    assert.equal(bucket.public, false, "the bucket is private");
-
-    const admin = await signIn(stack, adminEmail(stack));
-    const member = await signIn(stack, memberEmail(stack));
-    const outsiders: Array<[string, string | null]> = [["anon", null], ["a member", member]];
-    for (const [who, token] of outsiders) {
-      const publicUrl = await storage(stack, `/object/public/backups/${name}`, { token });
-      assert.ok(publicUrl.status >= 400, `${who}: no public URL (${publicUrl.status})`);
-      const download = await storage(stack, `/object/backups/${name}`, { token });
-      assert.ok(download.status === 400 || download.status === 404, `${who}: download ${download.status}`);
-      assert.ok(!download.text.includes("not a real backup"), `${who}: no content`);
-      const authenticated = await storage(stack, `/object/authenticated/backups/${name}`, { token });
-      assert.ok(authenticated.status >= 400, `${who}: authenticated download ${authenticated.status}`);
-      const listed = await storage(stack, "/object/list/backups", {
-        method: "POST",
-        token,
-        json: { prefix: "", limit: 100 },
-      });
-      assert.ok(!listed.text.includes(name), `${who}: the file is not listed`);
-      const sign = await storage(stack, `/object/sign/backups/${name}`, {
-        method: "POST",
-        token,
-        json: { expiresIn: 60 },
-      });
-      assert.ok(sign.status >= 400, `${who}: cannot sign (${sign.status})`);
-      assert.ok(!sign.text.includes("token="), `${who}: no signed URL`);
-    }
-
-    // Nobody writes through the API, admins included.
-    for (const [who, token] of [...outsiders, ["an admin", admin] as [string, string]]) {
-      const planted = await storage(stack, `/object/backups/planted-${crypto.randomUUID()}.json.gz`, {
-        method: "POST",
-        token,
-        body: content,
-      });
-      assert.ok(planted.status >= 400, `${who}: cannot upload (${planted.status})`);
-      const overwritten = await storage(stack, `/object/backups/${name}`, {
-        method: "PUT",
-        token,
-        body: new TextEncoder().encode("tampered"),
-      });
-      assert.ok(overwritten.status >= 400, `${who}: cannot overwrite (${overwritten.status})`);
-      await storage(stack, "/object/backups", { method: "DELETE", token, json: { prefixes: [name] } });
-      assert.ok((await storageNames(stack)).includes(name), `${who}: cannot delete`);
-      const flipped = await storage(stack, "/bucket/backups", {
-        method: "PUT",
-        token,
-        json: { public: true },
-      });
-      assert.ok(flipped.status >= 400, `${who}: cannot make the bucket public (${flipped.status})`);
-    }
-    const [still] = await stack.sql<Array<{ public: boolean }>>`
-      select public from storage.buckets where id = 'backups'`;
-    assert.equal(still.public, false);
-    const [{ n: planted }] = await stack.sql<Array<{ n: number }>>`
-      select count(*)::int as n from storage.objects where bucket_id = 'backups' and name like 'planted-%'`;
-    assert.equal(planted, 0);
-
-    // An admin reads the file (RLS read policy) …
-    const read = await storage(stack, `/object/authenticated/backups/${name}`, { token: admin });
-    assert.equal(read.status, 200);
-    const adminList = await storage(stack, "/object/list/backups", {
-      method: "POST",
-      token: admin,
-      json: { prefix: "", limit: 1000 },
-    });
-    assert.ok(adminList.text.includes(name), "an admin lists the backups");
-
-    // … and downloads it through a short-lived signed URL, for that object only.
-    const signed = await storage(stack, `/object/sign/backups/${name}`, {
-      method: "POST",
-      token: admin,
-      json: { expiresIn: 2 },
-    });
-    assert.equal(signed.status, 200, signed.text);
-    const signedPath = (JSON.parse(signed.text) as { signedURL: string }).signedURL;
-    const token = new URL(signedPath, "http://x").searchParams.get("token")!;
-    const fresh = await fetch(`${stack.info.supabase_url}/storage/v1${signedPath}`);
-    assert.equal(fresh.status, 200);
+    const { signHs256 } = await import("./support/forged-tokens.ts");
+    const base = `${stack.info.supabase_url}/storage/v1/object/sign/backups`;
+    const now = Math.floor(Date.now() / 1000);
+    const token = (claims: Record<string, unknown>) => signHs256(stack.info.jwt_secret, claims);
+    const valid = await token({ url: `backups/${name}`, scope: "download", iat: now, exp: now + 60 });
+    const fresh = await fetch(`${base}/${name}?token=${valid}`);
+    assert.equal(fresh.status, 200, "a token made like Storage's opens its object");
     assert.deepEqual(new Uint8Array(await fresh.arrayBuffer()), content);
-    const elsewhere = await storage(stack, `/object/sign/backups/${other}?token=${token}`);
-    assert.equal(elsewhere.status, 400, "the token opens its own object only");
-    const tampered = await storage(stack, `/object/sign/backups/${name}?token=${token.slice(0, -2)}xx`);
-    assert.equal(tampered.status, 400, "a tampered token is refused");
 
-    await sleep(3_000);
-    const expired = await fetch(`${stack.info.supabase_url}/storage/v1${signedPath}`);
+    const elsewhere = await fetch(`${base}/${other}?token=${valid}`);
+    assert.equal(elsewhere.status, 400, "the token opens its own object only");
+    await elsewhere.body?.cancel();
+    const unscoped = await fetch(
+      `${base}/${name}?token=${await token({ url: `backups/${name}`, iat: now, exp: now + 60 })}`,
+    );
+    assert.equal(unscoped.status, 400, "a token without the download scope is refused");
+    assert.match(await unscoped.text(), /Token is not scoped for download/);
+    const expired = await fetch(
+      `${base}/${name}?token=${await token({
+        url: `backups/${name}`,
+        scope: "download",
+        iat: now - 400,
+        exp: now - 100,
+      })}`,
+    );
     const expiredText = await expired.text();
-    assert.equal(expired.status, 400, "the signed URL is refused after it expires");
-    assert.match(expiredText, /expired/);
-    assert.ok(!expiredText.includes("not a real backup"));
+    assert.equal(expired.status, 400, "an expired token is refused");
+    assert.match(expiredText, /jwt expired/);
+    assert.ok(!expiredText.includes("signed content"));
   } finally {
     await removeFromStorage(stack, [name, other]);
     await stack.close();
   }
 });
 
-Deno.test("the Settings page signs download links for minutes, not hours", async () => {
+Deno.test("the Settings page downloads through the function's download action, never by signing itself", async () => {
   const source = await Deno.readTextFile(
     new URL("../../src/data/backups/backup-download-mutation.ts", import.meta.url),
   );
-  const seconds = Number(/export const DOWNLOAD_LINK_SECONDS = (\d+);/.exec(source)?.[1]);
-  assert.ok(seconds > 0 && seconds <= 600, `DOWNLOAD_LINK_SECONDS is ${seconds}`);
-  assert.match(source, /createSignedUrl\(storagePath, DOWNLOAD_LINK_SECONDS/);
+  assert.match(source, /invokeAutoBackup<BackupDownload>\(\{ action: "download", run_id: runId \}\)/);
+  assert.doesNotMatch(source, /createSignedUrl|storage\.from/);
 });

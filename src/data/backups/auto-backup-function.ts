@@ -2,7 +2,11 @@ import { FunctionsFetchError, FunctionsHttpError, FunctionsRelayError } from "@s
 import { supabase } from "@/integrations/supabase/client";
 
 export type AutoBackupRequest =
-  { action: "run" } | { action: "test" } | { action: "status" } | { action: "schedule"; cron: string | null };
+  | { action: "run" }
+  | { action: "test" }
+  | { action: "status" }
+  | { action: "schedule"; cron: string | null }
+  | { action: "download"; run_id: string };
 
 /** An error answered by the auto-backup function, carrying its own message rather than supabase-js's. */
 export class BackupFunctionError extends Error {

@@ -1,18 +1,24 @@
 import { useMutation } from "@tanstack/react-query";
 import { toast } from "sonner";
-import { supabase } from "@/integrations/supabase/client";
+import { invokeAutoBackup } from "@/data/backups/auto-backup-function";
 import { useI18n } from "@/lib/i18n/i18n-context";
 
-/** Signed links live 5 minutes: long enough to start the download, short enough not to matter if shared. */
-export const DOWNLOAD_LINK_SECONDS = 300;
+/** What the function's `download` action answers: a signed URL valid 300 s, recorded server-side. */
+export interface BackupDownload {
+  url: string;
+  file_name: string;
+  expires_at: string;
+  expires_in: number;
+}
 
-/** A short-lived signed URL for a backup file of the private `backups` bucket, served as an attachment. */
-export async function createBackupDownloadUrl(storagePath: string): Promise<string> {
-  const { data, error } = await supabase.storage
-    .from("backups")
-    .createSignedUrl(storagePath, DOWNLOAD_LINK_SECONDS, { download: true });
-  if (error) throw error;
-  return data.signedUrl;
+/**
+ * Asks the auto-backup function for a short-lived download URL of one run's Storage copy. The bucket
+ * is closed to every client role (admins included), so the function signs it with the service key,
+ * for 300 s, after checking the caller is an admin and the run's file is one it recorded.
+ */
+export async function createBackupDownloadUrl(runId: string): Promise<string> {
+  const answer = await invokeAutoBackup<BackupDownload>({ action: "download", run_id: runId });
+  return answer.url;
 }
 
 /** Starts the browser's download of a URL that answers with Content-Disposition: attachment. */
@@ -27,8 +33,8 @@ export function startBrowserDownload(url: string): void {
 
 export function useBackupDownloadMutation() {
   const { t } = useI18n();
-  return useMutation<string, Error, { storagePath: string }>({
-    mutationFn: ({ storagePath }) => createBackupDownloadUrl(storagePath),
+  return useMutation<string, Error, { runId: string }>({
+    mutationFn: ({ runId }) => createBackupDownloadUrl(runId),
     onSuccess: (url) => startBrowserDownload(url),
     onError: (error) => {
       toast.error(t("toast.downloadFailed"), { description: error.message });

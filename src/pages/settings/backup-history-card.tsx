@@ -320,7 +320,7 @@ function RunDetails({ run, duration }: { run: BackupRun; duration: number | null
                 variant="outline"
                 size="sm"
                 disabled={download.isPending}
-                onClick={() => download.mutate({ storagePath: run.storage_path as string })}
+                onClick={() => download.mutate({ runId: run.id })}
               >
                 {download.isPending ? (
                   <LoaderCircleIcon aria-hidden="true" className="animate-spin" />

@@ -158,7 +158,7 @@ describe("LastBackupCard", () => {
     expect(screen.queryByText(/non-2xx/)).not.toBeInTheDocument();
   });
 
-  it("asks Storage for a 5-minute signed download link", async () => {
+  it("asks the function's download action for the run's link, never Storage directly", async () => {
     const backend = installFakeBackend({ runs: [makeRun()] });
     const clicked: string[] = [];
     vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
@@ -167,12 +167,25 @@ describe("LastBackupCard", () => {
     renderWithProviders(<LastBackupCard />);
     await userEvent.click(await screen.findByRole("button", { name: "Download" }));
     await waitFor(() => expect(clicked).toHaveLength(1));
-    const sign = backend.requests.find((r) => r.url.pathname.startsWith("/storage/v1/object/sign/"));
-    expect(sign?.url.pathname).toBe("/storage/v1/object/sign/backups/backup-2026-11-24T10-00-00Z.json.gz");
-    expect(sign?.body).toEqual({ expiresIn: 300 });
-    expect(clicked[0]).toContain(
-      "/storage/v1/object/sign/backups/backup-2026-11-24T10-00-00Z.json.gz?token=signed-token",
+    const asked = backend.requests.filter((r) => r.url.pathname === "/functions/v1/auto-backup");
+    expect(asked.map((r) => r.body)).toContainEqual({ action: "download", run_id: makeRun().id });
+    expect(backend.requests.some((r) => r.url.pathname.startsWith("/storage/"))).toBe(false);
+    expect(clicked[0]).toBe(
+      "http://supabase.test/storage/v1/object/sign/backups/backup-2026-11-24T10-00-00Z.json.gz?token=signed-token&download=backup-2026-11-24T10-00-00Z.json.gz",
     );
-    expect(clicked[0]).toContain("download=");
+  });
+
+  it("shows the function's refusal when the download is refused", async () => {
+    installFakeBackend({
+      runs: [makeRun()],
+      onFunction: (action) =>
+        action === "download"
+          ? { status: 403, body: { error: "Not allowed: only an admin may manage backups" } }
+          : undefined,
+    });
+    renderWithProviders(<LastBackupCard />);
+    await userEvent.click(await screen.findByRole("button", { name: "Download" }));
+    expect(await screen.findByText("Cannot prepare the download")).toBeInTheDocument();
+    expect(screen.getByText("Not allowed: only an admin may manage backups")).toBeInTheDocument();
   });
 });

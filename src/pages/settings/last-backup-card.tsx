@@ -230,7 +230,7 @@ function LastBackupDetails({ run }: { run: BackupRun }) {
             <Button
               variant="outline"
               disabled={download.isPending}
-              onClick={() => download.mutate({ storagePath: run.storage_path as string })}
+              onClick={() => download.mutate({ runId: run.id })}
             >
               {download.isPending ? (
                 <LoaderCircleIcon aria-hidden="true" className="animate-spin" />

@@ -1,8 +1,8 @@
 /**
  * Discovers what to export from Postgres' catalog, never from a hard-coded list: every ordinary and
  * partitioned table of the configured schemas (partitions are exported once, through their parent),
- * minus exclusions and `public.backup_runs`; views, materialized views and foreign tables are listed as
- * not exported. Tables come out parents before children (foreign keys), so a restore can insert them in
+ * minus exclusions, `public.backup_runs` and `public.backup_downloads`; views, materialized views and
+ * foreign tables are listed as not exported. Tables come out parents before children (foreign keys), so a restore can insert them in
  * file order.
  */
 import type { Queryable } from "./db.ts";
@@ -22,8 +22,11 @@ export interface Catalog {
   sequences: SequenceMeta[];
 }
 
-/** Always left out: the run history is the backup's own bookkeeping. */
-const ALWAYS_EXCLUDED = { schema: "public", name: "backup_runs" };
+/** Always left out: the run history and the download audit are the backup's own bookkeeping. */
+const ALWAYS_EXCLUDED = [
+  { schema: "public", name: "backup_runs" },
+  { schema: "public", name: "backup_downloads" },
+];
 
 interface RelationRow {
   schema: string;
@@ -37,7 +40,7 @@ interface RelationRow {
 }
 
 function isExcluded(excludes: ExcludedTable[], schema: string, name: string): boolean {
-  if (schema === ALWAYS_EXCLUDED.schema && name === ALWAYS_EXCLUDED.name) return true;
+  if (ALWAYS_EXCLUDED.some((t) => t.schema === schema && t.name === name)) return true;
   return excludes.some((e) => e.name === name && (e.schema === null || e.schema === schema));
 }
 

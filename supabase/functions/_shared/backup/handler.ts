@@ -1,13 +1,15 @@
 /**
  * The HTTP contract of the `auto-backup` function (DESIGN section 4): CORS, methods, body, caller
- * checks, and the actions run / test / status / schedule. Everything it needs is injected, so tests
+ * checks, and the actions run / test / status / schedule / download. Everything it needs is injected, so tests
  * drive it with real or fake parts alike.
  */
 import { authenticateCaller, type Caller } from "./auth.ts";
 import type { BackupConfig } from "./config.ts";
 import { describeProblems } from "./config.ts";
 import type { Sql } from "./db.ts";
-import { errorMessage } from "./errors.ts";
+import { BackupError, errorMessage } from "./errors.ts";
+import { publicBucketMessage } from "./bucket-guard.ts";
+import { createDownload } from "./download.ts";
 import { type OneDriveClient, type PipelineDeps, reapAndAlert, startBackup } from "./pipeline.ts";
 import type { BackupSchedule } from "./schedule.ts";
 import type { StorageClient } from "./storage.ts";
@@ -40,7 +42,7 @@ export interface HandlerDeps {
 
 type OneDriveDest = { link?: string; driveId?: string; folderId?: string };
 
-const ACTIONS = ["run", "test", "status", "schedule"] as const;
+const ACTIONS = ["run", "test", "status", "schedule", "download"] as const;
 type Action = typeof ACTIONS[number];
 
 const CORS_HEADERS = {
@@ -208,10 +210,20 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
       });
     }
     try {
-      const exists = await deps.storage.bucketExists();
+      const bucket = await deps.storage.bucketInfo();
       checks.push(
-        exists
-          ? { name: "storage", ok: true, message: `The Storage bucket "${deps.storage.bucket}" exists` }
+        bucket?.public
+          ? {
+            name: "storage",
+            ok: false,
+            message: `Cannot use Storage: ${publicBucketMessage(deps.storage.bucket)}`,
+          }
+          : bucket
+          ? {
+            name: "storage",
+            ok: true,
+            message: `The Storage bucket "${deps.storage.bucket}" exists and is private`,
+          }
           : {
             name: "storage",
             ok: false,
@@ -268,6 +280,24 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
     }
   }
 
+  async function download(caller: Caller, body: Record<string, unknown>): Promise<Response> {
+    if (caller.kind !== "user") return fail(403, "Not allowed: only an admin may download a backup");
+    try {
+      const outcome = await createDownload({ sql, storage: deps.storage, now }, {
+        runId: body.run_id,
+        userId: caller.userId,
+      });
+      if (!outcome.ok) return fail(outcome.status, outcome.error);
+      const { ok: _ok, ...answer } = outcome;
+      return json(200, answer);
+    } catch (error) {
+      if (error instanceof BackupError && error.code === "storage_missing") {
+        return fail(404, redact(error.message));
+      }
+      throw error;
+    }
+  }
+
   return async (request: Request): Promise<Response> => {
     if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
     if (request.method !== "POST") {
@@ -279,7 +309,10 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
     if ("error" in parsed) return fail(400, parsed.error);
     const action = parsed.body.action ?? "run";
     if (typeof action !== "string" || !ACTIONS.includes(action as Action)) {
-      return fail(400, `Invalid action ${JSON.stringify(action)}: use "run", "test", "status" or "schedule"`);
+      return fail(
+        400,
+        `Invalid action ${JSON.stringify(action)}: use "run", "test", "status", "schedule" or "download"`,
+      );
     }
     try {
       const caller = await authenticateCaller(request, {
@@ -302,6 +335,8 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
           return await test();
         case "schedule":
           return await schedule(parsed.body);
+        case "download":
+          return await download(caller, parsed.body);
       }
     } catch (error) {
       deps.pipeline.log(redact(`Unexpected error in "${action}": ${errorMessage(error)}`));

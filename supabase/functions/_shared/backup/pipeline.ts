@@ -31,6 +31,7 @@ import {
 import { removeStaleSpoolFiles, type SpooledFile, spoolToTempFile } from "./spool.ts";
 import { fileUploadSource } from "../graph/upload-source.ts";
 import type { StorageClient } from "./storage.ts";
+import { refuseAPublicBucket } from "./bucket-guard.ts";
 import { type AlertResult, type MailSender, sendAlerts } from "./alerts.ts";
 
 /** The part of the Graph client (docs/architecture.md) the pipeline uses. */
@@ -324,6 +325,7 @@ async function execute(
     await phase("storing", { storage_status: "running" });
     storage.status = "running";
     try {
+      await refuseAPublicBucket(deps.storage, fileName);
       await deps.storage.upload(fileName, spooled, contentTypeFor(fileName));
       storage.status = "success"; // provisional: verified below
     } catch (error) {

@@ -1,7 +1,7 @@
 /**
  * A small client for the Supabase Storage REST API (the endpoints supabase-js uses), limited to what
- * the backup needs in bucket `backups`: check the bucket, upload a file without ever overwriting, find
- * an object, list the bucket page by page, delete objects.
+ * the backup needs in bucket `backups`: check the bucket (and whether it is public), upload a file without
+ * ever overwriting, find an object, list the bucket page by page, delete objects, sign a download URL.
  *
  * Transient failures (5xx, 429, network errors, timeouts) are retried with back-off. Uploads stream the
  * spooled file, so memory stays constant whatever its size.
@@ -18,6 +18,10 @@ export interface StorageObject {
 export interface StorageClient {
   readonly bucket: string;
   bucketExists(): Promise<boolean>;
+  /** The bucket's `public` flag, or null when it does not exist. */
+  bucketInfo(): Promise<{ public: boolean } | null>;
+  /** An absolute signed download URL (as attachment) for `name`, valid `expiresIn` seconds. */
+  signDownload(name: string, expiresIn: number): Promise<string>;
   /** Uploads the file at `path`; fails with code `storage_exists` when the name is taken. */
   upload(name: string, file: { path: string; size: number }, contentType: string): Promise<void>;
   find(name: string): Promise<StorageObject | null>;
@@ -160,17 +164,49 @@ export function createStorageClient(options: StorageClientOptions): StorageClien
     bucket,
 
     async bucketExists() {
+      return (await client.bucketInfo()) !== null;
+    },
+
+    async bucketInfo() {
       const what = `Cannot check Storage bucket "${bucket}"`;
       return await retry(async () => {
         const { response, body } = await request(what, `/bucket/${encodeURIComponent(bucket)}`, {
           method: "GET",
         });
-        if (response.ok) return true;
+        if (response.ok) return { public: body.json?.public === true };
         const status = effectiveStatus(response.status, body);
         if (status === 404 || /not found/i.test(String(body.json?.message ?? body.json?.error ?? ""))) {
-          return false;
+          return null;
         }
         throw new BackupError("storage_error", `${what}: ${describe(body, response.status)}`);
+      });
+    },
+
+    async signDownload(name, expiresIn) {
+      const what = `Cannot sign a download URL for "${name}" in Storage bucket "${bucket}"`;
+      return await retry(async () => {
+        const { response, body } = await request(
+          what,
+          `/object/sign/${encodeURIComponent(bucket)}/${encodeName(name)}`,
+          {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ expiresIn }),
+          },
+        );
+        const signed = body.json?.signedURL;
+        if (!response.ok || typeof signed !== "string") {
+          const status = effectiveStatus(response.status, body);
+          throw new BackupError(
+            status === 404 ? "storage_missing" : "storage_error",
+            status === 404
+              ? `${what}: the object is no longer in the bucket`
+              : `${what}: ${describe(body, response.status)}`,
+          );
+        }
+        const url = new URL(`${base}${signed.startsWith("/") ? "" : "/"}${signed}`);
+        url.searchParams.set("download", name);
+        return url.toString();
       });
     },
 

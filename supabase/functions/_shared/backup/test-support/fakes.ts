@@ -15,8 +15,21 @@ export class FakeStorage implements StorageClient {
   reportedSize: number | null = null;
   removed: string[] = [];
 
+  /** Pretend someone made the bucket public. */
+  public = false;
+  signed: Array<{ name: string; expiresIn: number }> = [];
+
   bucketExists(): Promise<boolean> {
     return Promise.resolve(true);
+  }
+
+  bucketInfo(): Promise<{ public: boolean }> {
+    return Promise.resolve({ public: this.public });
+  }
+
+  signDownload(name: string, expiresIn: number): Promise<string> {
+    this.signed.push({ name, expiresIn });
+    return Promise.resolve(`https://storage.test/object/sign/backups/${name}?token=t&download=${name}`);
   }
 
   async upload(name: string, file: { path: string; size: number }): Promise<void> {

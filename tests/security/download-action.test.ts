@@ -1,0 +1,170 @@
+/**
+ * The function's `download` action end to end (real function under Deno, gateway, Postgres, Storage):
+ * an admin gets a URL signed with the service key whose token lives exactly 300 s and which serves the
+ * backup's bytes; each URL is recorded in public.backup_downloads; members, anon and the scheduler are
+ * refused, and so are run ids that are not uuids, unknown runs and runs without a Storage copy. Expiry
+ * is checked without waiting 300 s: the gateway verifies `exp` against its clock like Storage, and a
+ * token signed the same way but already expired is refused.
+ */
+import assert from "node:assert/strict";
+import {
+  adminEmail,
+  callFunction,
+  memberEmail,
+  openStack,
+  signIn,
+  waitForIdle,
+  waitForRun,
+} from "../integration/support/harness.ts";
+import { claimsOf, signHs256 } from "./support/forged-tokens.ts";
+
+const CRON_SECRET_NAME = "auto_backup_cron_secret";
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+Deno.test("download: admins only, a 300 s URL for a recorded Storage copy, audited; everything else refused", async () => {
+  const stack = await openStack();
+  let createdSecret = false;
+  try {
+    await waitForIdle(stack);
+    const admin = await signIn(stack, adminEmail(stack));
+    const member = await signIn(stack, memberEmail(stack));
+    const asAdmin = { authorization: `Bearer ${admin}` };
+
+    const started = await callFunction(stack, { body: { action: "run" }, headers: asAdmin });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const run = await waitForRun(stack, started.body.run_id as string);
+    assert.equal(run.storage_status, "success", run.error ?? "");
+
+    const before = Date.now();
+    const answer = await callFunction(stack, {
+      body: { action: "download", run_id: run.id },
+      headers: asAdmin,
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const { url, file_name, expires_in, expires_at } = answer.body as {
+      url: string;
+      file_name: string;
+      expires_in: number;
+      expires_at: string;
+    };
+    assert.equal(file_name, run.storage_path);
+    assert.equal(expires_in, 300);
+    const expiresAt = Date.parse(expires_at);
+    assert.ok(expiresAt >= before + 299_000 && expiresAt <= Date.now() + 301_000, expires_at);
+
+    // The URL: the stack's Storage, this object, a token of exactly 300 s scoped to downloads.
+    const parsed = new URL(url);
+    assert.equal(parsed.origin, new URL(stack.info.supabase_url).origin);
+    assert.equal(parsed.pathname, `/storage/v1/object/sign/backups/${run.storage_path}`);
+    const token = parsed.searchParams.get("token")!;
+    const claims = claimsOf(token);
+    assert.equal(claims.url, `backups/${run.storage_path}`);
+    assert.equal(claims.scope, "download");
+    assert.equal(Number(claims.exp) - Number(claims.iat), 300, "the token lives exactly 300 s");
+    assert.ok(Math.abs(Number(claims.exp) * 1000 - expiresAt) < 5_000, "exp matches expires_at");
+
+    const file = await fetch(url);
+    assert.equal(file.status, 200);
+    assert.match(file.headers.get("content-disposition") ?? "", /^attachment;/);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    assert.equal(await sha256Hex(bytes), run.sha256, "the URL serves the backup's bytes");
+
+    // The same token once its 300 s are over (same claims, same key, moved into the past): refused.
+    const lifetime = Number(claims.exp) - Number(claims.iat);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await signHs256(stack.info.jwt_secret, {
+      ...claims,
+      iat: now - lifetime - 1,
+      exp: now - 1,
+    });
+    const late = await fetch(`${parsed.origin}${parsed.pathname}?token=${expired}`);
+    const lateText = await late.text();
+    assert.equal(late.status, 400, "refused after expiry");
+    assert.match(lateText, /jwt expired/);
+    // Control: the same re-signing with a live exp works, so the refusal above is the expiry.
+    const live = await signHs256(stack.info.jwt_secret, { ...claims, iat: now, exp: now + lifetime });
+    const control = await fetch(`${parsed.origin}${parsed.pathname}?token=${live}`);
+    assert.equal(control.status, 200);
+    await control.body?.cancel();
+    // A token opens its own object only.
+    const elsewhere = await fetch(
+      `${parsed.origin}/storage/v1/object/sign/backups/backup-2099-01-01T00-00-00Z.json.gz?token=${token}`,
+    );
+    assert.equal(elsewhere.status, 400);
+    await elsewhere.body?.cancel();
+
+    const [audit] = await stack.sql<Array<{ n: number; requested_by: string; storage_path: string }>>`
+      select count(*) over ()::int as n, requested_by::text, storage_path
+      from public.backup_downloads where run_id = ${run.id}`;
+    assert.equal(audit.n, 1, "one audit row per URL");
+    assert.equal(audit.requested_by, claimsOf(admin).sub);
+    assert.equal(audit.storage_path, run.storage_path);
+
+    // Refused: a member, anon, the scheduler's secret.
+    const memberAnswer = await callFunction(stack, {
+      body: { action: "download", run_id: run.id },
+      headers: { authorization: `Bearer ${member}` },
+    });
+    assert.equal(memberAnswer.status, 403);
+    assert.ok(!JSON.stringify(memberAnswer.body).includes("token="));
+    const anonAnswer = await callFunction(stack, {
+      body: { action: "download", run_id: run.id },
+      headers: { authorization: `Bearer ${stack.info.anon_key}`, apikey: stack.info.anon_key },
+    });
+    assert.equal(anonAnswer.status, 401);
+    let [secret] = await stack.sql<Array<{ value: string }>>`
+      select decrypted_secret as value from vault.decrypted_secrets where name = ${CRON_SECRET_NAME}`;
+    if (!secret) {
+      await stack.sql`select vault.create_secret(${
+        crypto.randomUUID() + crypto.randomUUID()
+      }, ${CRON_SECRET_NAME})`;
+      createdSecret = true;
+      [secret] = await stack.sql<Array<{ value: string }>>`
+        select decrypted_secret as value from vault.decrypted_secrets where name = ${CRON_SECRET_NAME}`;
+    }
+    const scheduler = await callFunction(stack, {
+      body: { action: "download", run_id: run.id },
+      headers: { "x-backup-secret": secret.value },
+    });
+    assert.equal(scheduler.status, 403);
+    assert.match(String(scheduler.body.error), /not "download"/);
+
+    // Refused: run ids that are not uuids, unknown runs, runs without a Storage copy.
+    for (const bad of ["../backups/x", "backup-2099-01-01T00-00-00Z.json.gz", 7, null]) {
+      const refused = await callFunction(stack, {
+        body: { action: "download", run_id: bad },
+        headers: asAdmin,
+      });
+      assert.equal(refused.status, 400, String(bad));
+    }
+    const unknown = await callFunction(stack, {
+      body: { action: "download", run_id: crypto.randomUUID() },
+      headers: asAdmin,
+    });
+    assert.equal(unknown.status, 404);
+    assert.match(String(unknown.body.error), /no such backup run/);
+    const [failed] = await stack.sql<Array<{ id: string }>>`
+      insert into public.backup_runs (trigger, status, finished_at, storage_status, onedrive_status, error)
+      values ('cli', 'failed', now(), 'failed', 'skipped', 'download test: no Storage copy') returning id`;
+    try {
+      const noCopy = await callFunction(stack, {
+        body: { action: "download", run_id: failed.id },
+        headers: asAdmin,
+      });
+      assert.equal(noCopy.status, 409);
+      assert.match(String(noCopy.body.error), /no verified copy in Supabase Storage/);
+    } finally {
+      await stack.sql`delete from public.backup_runs where id = ${failed.id}`;
+    }
+    const [{ n }] = await stack.sql<Array<{ n: number }>>`
+      select count(*)::int as n from public.backup_downloads where run_id = ${run.id}`;
+    assert.equal(n, 1, "refused calls left no download record");
+  } finally {
+    if (createdSecret) await stack.sql`delete from vault.secrets where name = ${CRON_SECRET_NAME}`;
+    await stack.close();
+  }
+});
