@@ -16,6 +16,7 @@
  * too: a file that lists them was not written by `auto-backup`, and restoring them would rewrite the
  * very records a restore is checked against.
  */
+import { ALWAYS_EXCLUDED } from "../../supabase/functions/_shared/backup/catalog.ts";
 import { splitNames } from "../../supabase/functions/_shared/backup/config.ts";
 
 export interface QualifiedName {
@@ -47,13 +48,10 @@ const RESERVED_EXACT = new Set([
 const RESERVED_PREFIX = /^(pg_|supabase_|graphql)/;
 
 /**
- * Tables in the app's schemas that `auto-backup` never exports (its own records): keep in step with
- * the exporter's exclusions (catalog.ts). A table listed here but exported would make every genuine
- * backup unrestorable, so a new record table (a download audit, restore records) joins both lists at once.
+ * Tables in the app's schemas that `auto-backup` never exports (its own records): the exporter's own
+ * list, so the two cannot drift (a table refused here but exported would make every backup unrestorable).
  */
-const NEVER_EXPORTED: QualifiedName[] = [
-  { schema: "public", name: "backup_runs" },
-];
+const NEVER_EXPORTED: ReadonlyArray<QualifiedName> = ALWAYS_EXCLUDED;
 
 /** True when `schema` belongs to Supabase or Postgres and is never restored. */
 export function isReservedSchema(schema: string): boolean {

@@ -22,8 +22,11 @@ export interface Catalog {
   sequences: SequenceMeta[];
 }
 
-/** Always left out: the run history and the download audit are the backup's own bookkeeping. */
-const ALWAYS_EXCLUDED = [
+/**
+ * Always left out: the run history and the download audit are the backup's own bookkeeping. Restore
+ * refuses a file that lists one of them (cli/lib/restore-scope.ts), so this is the one list for both.
+ */
+export const ALWAYS_EXCLUDED: ReadonlyArray<{ schema: string; name: string }> = [
   { schema: "public", name: "backup_runs" },
   { schema: "public", name: "backup_downloads" },
 ];
