@@ -14,6 +14,11 @@ export interface AzureCredentials {
   clientSecret: string;
   authorityHost: string;
   graphBaseUrl: string;
+  /**
+   * GRAPH_UPLOAD_ORIGINS: exact origins trusted for upload URLs besides Microsoft's SharePoint hosts and the
+   * Graph host. Only the local stack sets it (for its Graph emulator); empty by default.
+   */
+  uploadOrigins: string[];
 }
 
 export type OneDriveDestination =
@@ -383,6 +388,21 @@ function parseTenant(raw: string, problems: ConfigProblem[]): void {
   }
 }
 
+/** GRAPH_UPLOAD_ORIGINS: https origins, or http on a loopback address (a local Graph emulator). */
+function parseUploadOrigins(env: Env, problems: ConfigProblem[]): string[] {
+  const origins: string[] = [];
+  for (const item of parseList(value(env, "GRAPH_UPLOAD_ORIGINS"))) {
+    const parsed = parseUrl(
+      item,
+      "GRAPH_UPLOAD_ORIGINS",
+      problems,
+      "the local Graph emulator's upload origin, e.g. http://127.0.0.2:54330 (leave it unset with Microsoft Graph)",
+    );
+    if (parsed) origins.push(new URL(parsed).origin);
+  }
+  return origins;
+}
+
 function parseAzure(env: Env, problems: ConfigProblem[]): AzureCredentials | null {
   const names = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"] as const;
   const present = names.filter((n) => value(env, n) !== undefined);
@@ -444,8 +464,9 @@ function parseAzure(env: Env, problems: ConfigProblem[]): AzureCredentials | nul
         "AZURE_CLIENT_SECRET contains spaces, quotes or braces: paste the secret's Value exactly, without them",
     });
   }
+  const uploadOrigins = parseUploadOrigins(env, problems);
   if (!authorityHost || !graphBaseUrl) return null;
-  return { tenantId, clientId, clientSecret, authorityHost, graphBaseUrl };
+  return { tenantId, clientId, clientSecret, authorityHost, graphBaseUrl, uploadOrigins };
 }
 
 function parseDestination(

@@ -284,3 +284,17 @@ Deno.test("BACKUP_CRON_SECRET needs at least 32 characters; the message says how
   );
   assert.deepEqual(problemsOf({ ...BASE, BACKUP_CRON_SECRET: short + "x" }), []);
 });
+
+Deno.test("GRAPH_UPLOAD_ORIGINS: empty by default; exact origins, http only on loopback (the local emulator)", () => {
+  assert.deepEqual(parseConfig({ ...BASE, ...AZURE }).azure?.uploadOrigins, []);
+  const c = parseConfig({
+    ...BASE,
+    ...AZURE,
+    GRAPH_UPLOAD_ORIGINS: "http://127.0.0.2:54330/, https://upload.example.com",
+  });
+  assert.deepEqual(c.problems, []);
+  assert.deepEqual(c.azure?.uploadOrigins, ["http://127.0.0.2:54330", "https://upload.example.com"]);
+  const problems = problemsOf({ ...BASE, ...AZURE, GRAPH_UPLOAD_ORIGINS: "http://upload.example.com" });
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /^GRAPH_UPLOAD_ORIGINS: GRAPH_UPLOAD_ORIGINS must be an https URL/);
+});
