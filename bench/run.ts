@@ -132,6 +132,8 @@ const graphEnv = (ctx: Context) => ({
   AZURE_TENANT_ID: ctx.graph.tenantId,
   AZURE_CLIENT_ID: ctx.graph.clientId,
   AZURE_CLIENT_SECRET: ctx.graph.clientSecret,
+  // The emulator's upload host, trusted explicitly like the function does (GRAPH_UPLOAD_ORIGINS).
+  GRAPH_UPLOAD_ORIGINS: String(ctx.stack.env.GRAPH_UPLOAD_ORIGINS ?? ""),
 });
 
 /** Empties the emulated OneDrive between runs (files, sessions, request log), keeping the linked folder. */

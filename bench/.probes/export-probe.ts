@@ -79,6 +79,7 @@ if (sink === "emulator") {
     clientSecret: Deno.env.get("AZURE_CLIENT_SECRET") ?? "",
     authorityHost: graphUrl,
     graphBaseUrl: graphUrl,
+    uploadOrigins: (Deno.env.get("GRAPH_UPLOAD_ORIGINS") ?? "").split(",").filter(Boolean),
   });
   const endUpload = startSection();
   const folder = await client.resolveFolder({ link: required(values, "link") });

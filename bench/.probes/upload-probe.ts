@@ -27,6 +27,7 @@ const client = createGraphClient({
   clientSecret: Deno.env.get("AZURE_CLIENT_SECRET") ?? "",
   authorityHost: graphUrl,
   graphBaseUrl: graphUrl,
+  uploadOrigins: (Deno.env.get("GRAPH_UPLOAD_ORIGINS") ?? "").split(",").filter(Boolean),
 });
 const source = await fileUploadSource(required(values, "file"));
 

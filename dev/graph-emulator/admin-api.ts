@@ -4,7 +4,7 @@ import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorConfigPatch, EmulatorState, FaultRuleInput, StoredFile } from "./admin-client.ts";
 import { normalisePath } from "./drive-store.ts";
-import type { EmulatorContext } from "./emulator-context.ts";
+import { type EmulatorContext, LINK_SCOPES, type LinkScope } from "./emulator-context.ts";
 import { webUrl } from "./graph-service.ts";
 import { readBody, sendEmpty, sendJson } from "./http-replies.ts";
 import { listSessions } from "./upload-host.ts";
@@ -72,16 +72,24 @@ export async function handleAdminRequest(
         return sendJson(res, 201, { id: context.store.idOf(path), path });
       }
       case "POST /_emulator/links": {
-        const body = await json<{ url?: string; path?: string; state?: string }>();
+        const body = await json<{ url?: string; path?: string; state?: string; scope?: string }>();
         if (!body.url) return fail(400, '"url" is required');
         const linkState = body.state ?? "active";
         if (linkState !== "active" && linkState !== "expired" && linkState !== "revoked") {
           return fail(400, `Unknown link state "${linkState}": use "active", "expired" or "revoked"`);
         }
+        if (body.scope !== undefined && !LINK_SCOPES.includes(body.scope as LinkScope)) {
+          return fail(
+            400,
+            `Unknown link scope "${body.scope}": use ${LINK_SCOPES.map((s) => `"${s}"`).join(", ")}`,
+          );
+        }
         const path = normalisePath(body.path ?? "");
         context.links.set(body.url, path);
         if (linkState === "active") context.linkStates.delete(body.url);
         else context.linkStates.set(body.url, linkState);
+        if (body.scope === undefined) context.linkScopes.delete(body.url);
+        else context.linkScopes.set(body.url, body.scope as LinkScope);
         return sendEmpty(res, 204);
       }
       case "GET /_emulator/issued":
@@ -146,8 +154,9 @@ export function applyConfig(context: EmulatorContext, patch: EmulatorConfigPatch
   }
   if (patch.secretExpired !== undefined) next.secretExpired = Boolean(patch.secretExpired);
   if (patch.pageSize !== undefined) {
-    if (!(Number.isInteger(patch.pageSize) && patch.pageSize > 0))
+    if (!(Number.isInteger(patch.pageSize) && patch.pageSize > 0)) {
       throw new Error('"pageSize" must be a positive integer');
+    }
     next.pageSize = patch.pageSize;
   }
   if (patch.quotaBytes !== undefined) next.quotaBytes = patch.quotaBytes;
@@ -165,6 +174,7 @@ export async function resetState(context: EmulatorContext, files: boolean): Prom
   context.sessions.clear();
   context.links = new Map(context.initialLinks);
   context.linkStates.clear();
+  context.linkScopes.clear();
   context.issued.accessTokens.length = 0;
   context.issued.uploadUrls.length = 0;
   context.config = { ...context.initialConfig };
@@ -217,7 +227,9 @@ async function serveWeb(context: EmulatorContext, pathname: string, res: ServerR
   const rows = children
     .map(
       (child) =>
-        `<li><a href="${webUrl(context, child.path)}">${escapeHtml(child.name)}</a> ${child.isFolder ? "(folder)" : `${child.size} bytes`}</li>`,
+        `<li><a href="${webUrl(context, child.path)}">${escapeHtml(child.name)}</a> ${
+          child.isFolder ? "(folder)" : `${child.size} bytes`
+        }</li>`,
     )
     .join("");
   const html =

@@ -38,7 +38,11 @@ export type FaultAction =
   /** Wait, then process normally. */
   | { kind: "delay"; ms: number }
   /** Destroy the connection without answering. */
-  | { kind: "disconnect" };
+  | { kind: "disconnect" }
+  /** Answer a redirect (302 by default) to `location`, as a hostile or misconfigured host would. */
+  | { kind: "redirect"; status?: 301 | 302 | 303 | 307 | 308; location: string }
+  /** createUploadSession only: hand out `url` as the session's uploadUrl (a hostile answer). */
+  | { kind: "uploadUrl"; url: string };
 
 export interface FaultRuleInput {
   route: EmulatorRoute | "*";
@@ -193,8 +197,14 @@ export class GraphEmulatorAdmin {
    * Maps a sharing URL to a path on the drive (folder or file). `expired`: Graph answers 403 accessDenied
    * "The sharing link has expired."; `revoked` (removed by its owner): 404 itemNotFound.
    */
-  addLink(url: string, path: string, state: "active" | "expired" | "revoked" = "active"): Promise<void> {
-    return this.#call("POST", "/_emulator/links", { url, path, state });
+  /** `scope` is what `GET /shares/{id}/permission` reports as `link.scope` (default "users"). */
+  addLink(
+    url: string,
+    path: string,
+    state: "active" | "expired" | "revoked" = "active",
+    scope?: "anonymous" | "organization" | "users" | "existingAccess",
+  ): Promise<void> {
+    return this.#call("POST", "/_emulator/links", { url, path, state, scope });
   }
 
   /** Every access token and upload URL handed out since the start or the last reset (for leak tests). */

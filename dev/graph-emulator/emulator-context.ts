@@ -49,6 +49,8 @@ export interface EmulatorContext {
   initialLinks: Map<string, string>;
   /** Links that stopped working (set through the admin API; cleared by reset). */
   linkStates: Map<string, LinkState>;
+  /** Who each link lets in (`link.scope` of the share's permission); "users" when not set. */
+  linkScopes: Map<string, LinkScope>;
   /** Bearer values handed out (access tokens, upload URLs), so tests can search for leaks. */
   issued: IssuedSecrets;
   sessions: Map<string, UploadSession>;
@@ -64,6 +66,13 @@ export type HostKind = "graph" | "upload" | "identity";
 
 /** What happened to a sharing link: removed by its owner, or past its expiration date. */
 export type LinkState = "revoked" | "expired";
+
+/**
+ * A sharing link's audience, as Graph reports it in `permission.link.scope`: anyone with the link,
+ * everyone in the organization, specific people, or people who already have access.
+ */
+export type LinkScope = "anonymous" | "organization" | "users" | "existingAccess";
+export const LINK_SCOPES: LinkScope[] = ["anonymous", "organization", "users", "existingAccess"];
 
 export interface IssuedSecrets {
   accessTokens: string[];
@@ -99,6 +108,10 @@ export async function applyLeadingFault(
       return false;
     case "disconnect":
       req.socket.destroy();
+      return true;
+    case "redirect":
+      res.writeHead(fault.status ?? 302, { location: fault.location, "content-length": "0" });
+      res.end();
       return true;
     case "throttle": {
       const status = fault.status ?? 429;

@@ -14,6 +14,8 @@ const ACTION_KINDS = new Set<FaultAction["kind"]>([
   "corruptHash",
   "delay",
   "disconnect",
+  "redirect",
+  "uploadUrl",
 ]);
 
 export class FaultInjector {

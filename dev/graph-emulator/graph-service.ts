@@ -45,11 +45,13 @@ export async function handleGraphRequest(
   const method = req.method ?? "GET";
   const rest = pathname.slice("/v1.0".length);
 
-  let match = /^\/shares\/([^/]+)\/driveItem$/.exec(rest);
+  let match = /^\/shares\/([^/]+)\/(driveItem|permission)$/.exec(rest);
   if (match && method === "GET") {
     const fault = await enter(context, "shares", req, res, note);
     if (fault === null || !(await authorize(context, req, res, FILE_ROLES_READ))) return;
-    return await getSharedItem(context, match[1], req, res, fault);
+    return match[2] === "driveItem"
+      ? await getSharedItem(context, match[1], req, res, fault)
+      : await getSharePermission(context, match[1], req, res, fault);
   }
 
   match = /^\/users\/([^/]+)\/sendMail$/.exec(rest);
@@ -277,22 +279,23 @@ function checkTargetName(req: IncomingMessage, res: ServerResponse, path: string
   return true;
 }
 
-async function getSharedItem(
+/** The item behind a share id, or undefined once an error has been sent. */
+async function sharedItem(
   context: EmulatorContext,
   shareId: string,
   req: IncomingMessage,
   res: ServerResponse,
-  fault: FaultAction | undefined,
-): Promise<void> {
+): Promise<{ key: string; item: ItemRecord } | undefined> {
   const sharingUrl = decodeShareId(shareId);
   if (sharingUrl === undefined) {
-    return sendGraphError(
+    sendGraphError(
       res,
       req,
       400,
       "invalidRequest",
       'The share id is not valid: expected "u!" followed by the unpadded base64url encoding of the sharing URL.',
     );
+    return undefined;
   }
   const key = context.links.has(sharingUrl) ? sharingUrl : sharingUrl.replace(/\/+$/, "");
   const path = context.links.get(key);
@@ -300,19 +303,58 @@ async function getSharedItem(
   // Modelled on SharePoint: an expired link still identifies its item but grants nothing; a link its
   // owner removed no longer exists at all.
   if (path !== undefined && linkState === "expired") {
-    return sendGraphError(res, req, 403, "accessDenied", "The sharing link has expired.");
+    sendGraphError(res, req, 403, "accessDenied", "The sharing link has expired.");
+    return undefined;
   }
   const item = path === undefined || linkState === "revoked" ? undefined : await context.store.item(path);
   if (!item) {
-    return sendGraphError(
+    sendGraphError(
       res,
       req,
       404,
       "itemNotFound",
       "The sharing link no longer exists, or you do not have permission to access it.",
     );
+    return undefined;
   }
-  sendProcessed(req, res, "graph", fault, 200, await driveItemJson(context, item));
+  return { key, item };
+}
+
+async function getSharedItem(
+  context: EmulatorContext,
+  shareId: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  fault: FaultAction | undefined,
+): Promise<void> {
+  const shared = await sharedItem(context, shareId, req, res);
+  if (!shared) return;
+  sendProcessed(req, res, "graph", fault, 200, await driveItemJson(context, shared.item));
+}
+
+/**
+ * `GET /shares/{id}/permission`: the permission the sharing link itself represents, with `link.scope`
+ * (anonymous, organization, users, existingAccess) as SharePoint reports it.
+ */
+async function getSharePermission(
+  context: EmulatorContext,
+  shareId: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  fault: FaultAction | undefined,
+): Promise<void> {
+  const shared = await sharedItem(context, shareId, req, res);
+  if (!shared) return;
+  const scope = context.linkScopes.get(shared.key) ?? "users";
+  sendProcessed(req, res, "graph", fault, 200, {
+    "@odata.context": `${context.url}/v1.0/$metadata#shares('${shareId}')/permission/$entity`,
+    id: Buffer.from(shared.key).toString("base64url").slice(0, 32),
+    roles: ["write"],
+    shareId,
+    hasPassword: false,
+    grantedToIdentitiesV2: [],
+    link: { scope, type: "edit", webUrl: shared.key, preventsDownload: false },
+  });
 }
 
 /** `u!` + unpadded base64url of the URL's UTF-8 bytes, strictly. */
@@ -527,7 +569,9 @@ async function createUploadSession(
       req,
       400,
       "invalidRequest",
-      `The name in the request body ("${String(itemProps.name)}") does not match the name in the URL ("${name}").`,
+      `The name in the request body ("${String(
+        itemProps.name,
+      )}") does not match the name in the URL ("${name}").`,
     );
   }
   const behavior = String(itemProps["@microsoft.graph.conflictBehavior"] ?? "replace");
@@ -562,10 +606,12 @@ async function createUploadSession(
     expiresAt,
   });
   const parentId = context.store.idOf(parentOf(target.path));
-  const uploadUrl =
+  const issuedUrl =
     `${context.uploadUrlBase}/_api/v2.0/drives/${encodeURIComponent(drive.driveId)}/items/${parentId}` +
     `/uploadSession?guid=${id}&overwrite=${behavior === "replace" ? "True" : "False"}` +
     `&rename=${behavior === "rename" ? "True" : "False"}&dc=0&tempauth=${tempauth}`;
+  // A hostile service (fault "uploadUrl") hands out a URL of its choosing instead.
+  const uploadUrl = fault?.kind === "uploadUrl" ? fault.url : issuedUrl;
   recordIssued(context.issued.uploadUrls, uploadUrl);
   sendProcessed(req, res, "graph", fault, 200, {
     "@odata.context": `${context.url}/v1.0/$metadata#microsoft.graph.uploadSession`,

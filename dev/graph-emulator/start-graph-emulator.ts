@@ -106,6 +106,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
     links,
     initialLinks: new Map(links),
     linkStates: new Map(),
+    linkScopes: new Map(),
     issued: { accessTokens: [], uploadUrls: [] },
     sessions: new Map(),
     mail: [],

@@ -274,6 +274,8 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
       Object.assign(env, EMULATOR_AZURE, {
         AZURE_AUTHORITY_HOST: emulator.url,
         GRAPH_BASE_URL: emulator.url,
+        // The emulator's upload host is plain http on 127.0.0.2: trusted by exact origin, for this stack only.
+        GRAPH_UPLOAD_ORIGINS: emulator.uploadUrlBase,
         ONEDRIVE_BACKUP_LINK: EMULATOR_BACKUP_LINK,
       });
       log("graph")(`Graph emulator on ${emulator.url}; OneDrive files in ${onedriveDir}`);

@@ -145,6 +145,7 @@ export const en: Dictionary = {
   "check.bucket": "Storage bucket",
   "check.database": "Database",
   "check.mail": "Email alerts",
+  "check.linkScope": "Who the sharing link lets in",
 
   "config.title": "Configuration",
   "config.description":

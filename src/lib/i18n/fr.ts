@@ -148,6 +148,7 @@ export const fr = {
   "check.bucket": "Bucket de stockage",
   "check.database": "Base de données",
   "check.mail": "Envoi d'e-mail",
+  "check.linkScope": "Qui le lien de partage laisse entrer",
 
   "config.title": "Configuration",
   "config.description":

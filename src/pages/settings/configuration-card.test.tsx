@@ -63,6 +63,34 @@ describe("ConfigurationCard", () => {
     expect(screen.getByText("Cannot read the schedule: pg_cron is not installed")).toBeInTheDocument();
   });
 
+  it("shows a sharing link open to the whole organization as a failed check, with its advice", async () => {
+    installFakeBackend({
+      onFunction: (action) =>
+        action === "test"
+          ? {
+              status: 200,
+              body: {
+                checks: [
+                  {
+                    name: "onedrive_link_scope",
+                    ok: false,
+                    message:
+                      'The sharing link "https://contoso.sharepoint.com/:f:/s/B/EaBc…" works for everyone in the organization',
+                  },
+                ],
+              },
+            }
+          : undefined,
+    });
+    renderWithProviders(<ConfigurationCard />);
+    await userEvent.click(screen.getByRole("button", { name: "Test connection" }));
+    const results = await screen.findByTestId("connection-test");
+    const [item] = within(results).getAllByRole("listitem");
+    expect(item).toHaveAttribute("data-ok", "false");
+    expect(item).toHaveTextContent("Who the sharing link lets in");
+    expect(item).toHaveTextContent("works for everyone in the organization");
+  });
+
   it("shows the function's error when the status cannot be read", async () => {
     installFakeBackend({
       onFunction: (action) =>

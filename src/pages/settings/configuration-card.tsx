@@ -240,6 +240,7 @@ const CHECK_LABELS: Record<string, TranslationKey> = {
   database: "check.database",
   mail: "check.mail",
   email: "check.mail",
+  onedrive_link_scope: "check.linkScope",
 };
 
 function ConnectionTestResults({ checks, pending }: { checks: BackupCheck[] | undefined; pending: boolean }) {

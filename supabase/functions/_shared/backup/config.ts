@@ -14,6 +14,11 @@ export interface AzureCredentials {
   clientSecret: string;
   authorityHost: string;
   graphBaseUrl: string;
+  /**
+   * GRAPH_UPLOAD_ORIGINS: exact origins trusted for upload URLs besides Microsoft's SharePoint hosts and the
+   * Graph host. Only the local stack sets it (for its Graph emulator); empty by default.
+   */
+  uploadOrigins: string[];
 }
 
 export type OneDriveDestination =
@@ -38,7 +43,10 @@ export interface BackupConfig {
   dbUrl: string;
   azure: AzureCredentials | null;
   destination: OneDriveDestination | null;
-  /** Fixed scheduler secret from BACKUP_CRON_SECRET; the Vault secret is read separately. */
+  /**
+   * Fixed scheduler secret from BACKUP_CRON_SECRET; the Vault secret is read separately. Kept even when too
+   * short (a problem is recorded, and the handler never accepts it) so that it is still redacted.
+   */
   cronSecret: string | null;
   schemas: string[];
   excludeTables: ExcludedTable[];
@@ -80,6 +88,29 @@ const EMAIL = /^[^\s@"'<>(),;:\\[\]]+@[^\s@"'<>(),;:\\[\]]+\.[^\s@"'<>(),;:\\[\]
 const MULTI_TENANT_ALIASES = new Set(["common", "organizations", "consumers"]);
 /** Postgres' own schemas: nothing of the app lives there, and their contents cannot be restored. */
 const SYSTEM_SCHEMA = /^(pg_catalog|information_schema|pg_toast|pg_temp_\d+|pg_toast_temp_\d+)$/;
+
+/**
+ * Schemas BACKUP_SCHEMAS refuses, with the reason: Supabase's own services and secrets. Their tables hold
+ * credentials (auth, vault, pgsodium) or machinery that runs SQL and HTTP requests when its rows are
+ * restored (cron, net), and none of them is the app's data. `auth` gets a dedicated, encrypted path later.
+ */
+const REFUSED_SCHEMAS: Array<[RegExp, string]> = [
+  [
+    /^auth$/,
+    "holds the users' password hashes, sessions and refresh tokens, which a plain backup file must not carry (an encrypted auth backup is planned separately)",
+  ],
+  [/^vault$/, "holds the project's encrypted secrets"],
+  [/^pgsodium(_masks)?$/, "holds encryption keys"],
+  [/^cron$/, "holds pg_cron's jobs, which run SQL as their owner"],
+  [/^net$/, "holds pg_net's queue of HTTP requests"],
+  [/^realtime$/, "belongs to Supabase Realtime"],
+  [/^extensions$/, "holds extensions' objects, not app data"],
+  [/^supabase_/, "belongs to Supabase's own services"],
+  [/^pg_/, "is reserved for Postgres itself"],
+];
+
+/** Shortest BACKUP_CRON_SECRET accepted: the generated Vault secret has 64 hex characters. */
+export const MIN_CRON_SECRET_LENGTH = 32;
 
 function value(env: Env, name: string): string | undefined {
   const v = env[name];
@@ -230,6 +261,16 @@ function parseSchemas(env: Env, problems: ConfigProblem[]): string[] {
         message:
           `BACKUP_SCHEMAS lists the system schema "${s}", which holds Postgres' own catalog and no app data: remove it and list your app's schemas (e.g. public)`,
       });
+    } else {
+      const refused = REFUSED_SCHEMAS.find(([pattern]) => pattern.test(s));
+      if (refused) {
+        problems.push({
+          variable: "BACKUP_SCHEMAS",
+          message: `BACKUP_SCHEMAS lists the schema "${s}", which ${
+            refused[1]
+          }: remove it and list your app's schemas (e.g. public)`,
+        });
+      }
     }
   }
   return schemas.length ? schemas : ["public"];
@@ -271,6 +312,20 @@ function parseExcludes(env: Env, problems: ConfigProblem[]): ExcludedTable[] {
     out.push(excluded);
   }
   return out;
+}
+
+function parseCronSecret(env: Env, problems: ConfigProblem[]): string | null {
+  const secret = value(env, "BACKUP_CRON_SECRET");
+  if (secret === undefined) return null;
+  if (secret.length < MIN_CRON_SECRET_LENGTH) {
+    // The value itself never goes into the message; its length says enough.
+    problems.push({
+      variable: "BACKUP_CRON_SECRET",
+      message:
+        `BACKUP_CRON_SECRET is too short (${secret.length} characters, at least ${MIN_CRON_SECRET_LENGTH} needed): set it to a long random value, e.g. the output of "openssl rand -hex 32", or remove it to use the secret generated in Vault`,
+    });
+  }
+  return secret;
 }
 
 function parseCompression(env: Env, problems: ConfigProblem[]): Compression {
@@ -331,6 +386,21 @@ function parseTenant(raw: string, problems: ConfigProblem[]): void {
         "AZURE_TENANT_ID is not a tenant ID: use the Directory (tenant) ID, a GUID like 00000000-0000-0000-0000-000000000000, or a domain like contoso.onmicrosoft.com (no spaces, braces or quotes)",
     });
   }
+}
+
+/** GRAPH_UPLOAD_ORIGINS: https origins, or http on a loopback address (a local Graph emulator). */
+function parseUploadOrigins(env: Env, problems: ConfigProblem[]): string[] {
+  const origins: string[] = [];
+  for (const item of parseList(value(env, "GRAPH_UPLOAD_ORIGINS"))) {
+    const parsed = parseUrl(
+      item,
+      "GRAPH_UPLOAD_ORIGINS",
+      problems,
+      "the local Graph emulator's upload origin, e.g. http://127.0.0.2:54330 (leave it unset with Microsoft Graph)",
+    );
+    if (parsed) origins.push(new URL(parsed).origin);
+  }
+  return origins;
 }
 
 function parseAzure(env: Env, problems: ConfigProblem[]): AzureCredentials | null {
@@ -394,8 +464,9 @@ function parseAzure(env: Env, problems: ConfigProblem[]): AzureCredentials | nul
         "AZURE_CLIENT_SECRET contains spaces, quotes or braces: paste the secret's Value exactly, without them",
     });
   }
+  const uploadOrigins = parseUploadOrigins(env, problems);
   if (!authorityHost || !graphBaseUrl) return null;
-  return { tenantId, clientId, clientSecret, authorityHost, graphBaseUrl };
+  return { tenantId, clientId, clientSecret, authorityHost, graphBaseUrl, uploadOrigins };
 }
 
 function parseDestination(
@@ -580,7 +651,7 @@ export function parseConfig(env: Env): BackupConfig {
     dbUrl,
     azure,
     destination,
-    cronSecret: value(env, "BACKUP_CRON_SECRET") ?? null,
+    cronSecret: parseCronSecret(env, problems),
     schemas: parseSchemas(env, problems),
     excludeTables: parseExcludes(env, problems),
     compression: parseCompression(env, problems),

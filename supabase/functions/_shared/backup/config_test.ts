@@ -151,13 +151,13 @@ Deno.test("problem messages never contain secret values", () => {
     ...BASE,
     ...AZURE,
     AZURE_CLIENT_SECRET: secret,
-    BACKUP_CRON_SECRET: "cron-secret-xyz",
+    BACKUP_CRON_SECRET: "cron-secret-xyz-0123456789-abcdefghij",
   });
   assert.ok(c.problems.length > 0);
   for (const p of c.problems) assert.ok(!p.message.includes(secret));
   const secrets = secretValues(c);
   assert.ok(secrets.includes(secret));
-  assert.ok(secrets.includes("cron-secret-xyz"));
+  assert.ok(secrets.includes("cron-secret-xyz-0123456789-abcdefghij"));
   assert.ok(secrets.includes("db-password-123"));
   assert.ok(secrets.includes("service-role-key-value"));
 });
@@ -237,4 +237,64 @@ Deno.test("an alert webhook URL is a credential: it is among the values the reda
   const url = "https://hooks.slack.com/services/T0000/B0000/XXXXsecretXXXX";
   const secrets = secretValues(parseConfig({ ...BASE, BACKUP_ALERT_WEBHOOK_URL: url }));
   assert.ok(secrets.includes(url));
+});
+
+Deno.test("BACKUP_SCHEMAS refuses Supabase's own schemas and auth, saying why", () => {
+  const cases: Array<[string, RegExp]> = [
+    ["auth", /"auth", which holds the users' password hashes.*encrypted auth backup/],
+    ["vault", /"vault", which holds the project's encrypted secrets/],
+    ["pgsodium", /"pgsodium", which holds encryption keys/],
+    ["cron", /"cron", which holds pg_cron's jobs, which run SQL/],
+    ["net", /"net", which holds pg_net's queue/],
+    ["realtime", /"realtime", which belongs to Supabase Realtime/],
+    ["extensions", /"extensions", which holds extensions' objects/],
+    ["supabase_functions", /"supabase_functions", which belongs to Supabase's own services/],
+    ["supabase_migrations", /"supabase_migrations", which belongs/],
+    ["pg_temp", /"pg_temp", which is reserved for Postgres itself/],
+    ['"pg_x"', /"pg_x", which is reserved for Postgres/],
+  ];
+  for (const [schema, pattern] of cases) {
+    const problems = problemsOf({ ...BASE, BACKUP_SCHEMAS: `public, ${schema}` });
+    assert.equal(problems.length, 1, `${schema} → ${JSON.stringify(problems)}`);
+    assert.match(problems[0], /^BACKUP_SCHEMAS: BACKUP_SCHEMAS lists the schema /);
+    assert.match(problems[0], pattern);
+    assert.match(problems[0], /remove it and list your app's schemas \(e\.g\. public\)$/);
+  }
+  // Names that only look alike are the app's own (schema names are case-sensitive).
+  assert.deepEqual(
+    problemsOf({ ...BASE, BACKUP_SCHEMAS: "public, Auth, authors, crons, my_vault, storage" }),
+    [],
+  );
+});
+
+Deno.test("BACKUP_CRON_SECRET needs at least 32 characters; the message says how to make one, never the value", () => {
+  const short = "s3cret-but-only-31-characters!!";
+  assert.equal(short.length, 31);
+  const problems = problemsOf({ ...BASE, BACKUP_CRON_SECRET: short });
+  assert.equal(problems.length, 1);
+  assert.match(
+    problems[0],
+    /^BACKUP_CRON_SECRET: BACKUP_CRON_SECRET is too short \(31 characters, at least 32 needed\)/,
+  );
+  assert.match(problems[0], /openssl rand -hex 32/);
+  assert.ok(!problems[0].includes(short));
+  assert.ok(
+    secretValues(parseConfig({ ...BASE, BACKUP_CRON_SECRET: short })).includes(short),
+    "still redacted",
+  );
+  assert.deepEqual(problemsOf({ ...BASE, BACKUP_CRON_SECRET: short + "x" }), []);
+});
+
+Deno.test("GRAPH_UPLOAD_ORIGINS: empty by default; exact origins, http only on loopback (the local emulator)", () => {
+  assert.deepEqual(parseConfig({ ...BASE, ...AZURE }).azure?.uploadOrigins, []);
+  const c = parseConfig({
+    ...BASE,
+    ...AZURE,
+    GRAPH_UPLOAD_ORIGINS: "http://127.0.0.2:54330/, https://upload.example.com",
+  });
+  assert.deepEqual(c.problems, []);
+  assert.deepEqual(c.azure?.uploadOrigins, ["http://127.0.0.2:54330", "https://upload.example.com"]);
+  const problems = problemsOf({ ...BASE, ...AZURE, GRAPH_UPLOAD_ORIGINS: "http://upload.example.com" });
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /^GRAPH_UPLOAD_ORIGINS: GRAPH_UPLOAD_ORIGINS must be an https URL/);
 });

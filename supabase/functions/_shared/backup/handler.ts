@@ -5,7 +5,7 @@
  */
 import { authenticateCaller, type Caller } from "./auth.ts";
 import type { BackupConfig } from "./config.ts";
-import { describeProblems } from "./config.ts";
+import { describeProblems, MIN_CRON_SECRET_LENGTH } from "./config.ts";
 import type { Sql } from "./db.ts";
 import { BackupError, errorMessage } from "./errors.ts";
 import { publicBucketMessage } from "./bucket-guard.ts";
@@ -62,17 +62,60 @@ function json(status: number, body: unknown, extra: Record<string, string> = {})
 const fail = (status: number, error: string, extra: Record<string, unknown> = {}) =>
   json(status, { error, ...extra });
 
-async function readBody(request: Request): Promise<{ body: Record<string, unknown> } | { error: string }> {
-  const text = await request.text();
+/** Largest request body accepted: every action's JSON fits in a few hundred bytes. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+const tooLarge = () =>
+  fail(413, `Request body too large: the limit is ${MAX_BODY_BYTES} bytes; send only {"action": …}`);
+
+/** A declared Content-Length over the limit is refused from the headers alone, before anything else. */
+function declaredLengthProblem(request: Request): Response | null {
+  const declared = request.headers.get("content-length");
+  if (declared === null) return null;
+  if (!/^\s*\d+\s*$/.test(declared)) {
+    return fail(400, "Invalid request: the Content-Length header is not a number");
+  }
+  return Number(declared) > MAX_BODY_BYTES ? tooLarge() : null;
+}
+
+/**
+ * Reads at most MAX_BODY_BYTES of the body (a chunked body has no length to check up front): past the
+ * limit the stream is cancelled and the request refused, so a huge body is never buffered.
+ */
+async function readBody(
+  request: Request,
+): Promise<{ body: Record<string, unknown> } | { response: Response }> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => {});
+        return { response: tooLarge() };
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") return { body: {} };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { error: 'Invalid request body: expected JSON such as {"action": "run"}' };
+    return { response: fail(400, 'Invalid request body: expected JSON such as {"action": "run"}') };
   }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-    return { error: 'Invalid request body: expected a JSON object such as {"action": "run"}' };
+    return { response: fail(400, 'Invalid request body: expected a JSON object such as {"action": "run"}') };
   }
   return { body: parsed as Record<string, unknown> };
 }
@@ -117,7 +160,8 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
 
   async function schedulerSecrets(): Promise<string[]> {
     const out: string[] = [];
-    if (config.cronSecret) out.push(config.cronSecret);
+    // A too-short BACKUP_CRON_SECRET is a configuration problem and never a key.
+    if (config.cronSecret && config.cronSecret.length >= MIN_CRON_SECRET_LENGTH) out.push(config.cronSecret);
     const vault = await deps.schedule.readCronSecret(sql).catch((error) => {
       // Without a Vault secret the fixed one may still be enough.
       if (out.length) return null;
@@ -305,16 +349,11 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
         allow: "POST, OPTIONS",
       });
     }
-    const parsed = await readBody(request);
-    if ("error" in parsed) return fail(400, parsed.error);
-    const action = parsed.body.action ?? "run";
-    if (typeof action !== "string" || !ACTIONS.includes(action as Action)) {
-      return fail(
-        400,
-        `Invalid action ${JSON.stringify(action)}: use "run", "test", "status", "schedule" or "download"`,
-      );
-    }
+    const declared = declaredLengthProblem(request);
+    if (declared) return declared;
+    let action: unknown = "run";
     try {
+      // Who is calling comes from the headers alone: an unknown caller's body is never read.
       const caller = await authenticateCaller(request, {
         fetch: deps.fetch,
         supabaseUrl: config.supabaseUrl,
@@ -323,6 +362,15 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
         schedulerSecrets,
       });
       if (caller.kind === "denied") return fail(caller.status, caller.error);
+      const parsed = await readBody(request);
+      if ("response" in parsed) return parsed.response;
+      action = parsed.body.action ?? "run";
+      if (typeof action !== "string" || !ACTIONS.includes(action as Action)) {
+        return fail(
+          400,
+          `Invalid action ${JSON.stringify(action)}: use "run", "test", "status", "schedule" or "download"`,
+        );
+      }
       if (caller.kind === "scheduler" && action !== "run") {
         return fail(403, `Not allowed: the scheduler secret only starts backups, not "${action}"`);
       }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseConfig, secretValues } from "./config.ts";
-import { createHandler, type ScheduleApi } from "./handler.ts";
+import { createHandler, MAX_BODY_BYTES, type ScheduleApi } from "./handler.ts";
 import { createRedactor } from "./redact.ts";
 import { secretsEqual } from "./auth.ts";
 import { ScheduleError } from "./schedule-error.ts";
@@ -8,7 +8,8 @@ import { createScratchDatabase, type ScratchDatabase } from "./test-support/scra
 import { FakeOneDrive, FakeStorage } from "./test-support/fakes.ts";
 
 const VAULT_SECRET = "vault-secret-0123456789abcdef0123456789";
-const FIXED_SECRET = "fixed-cron-secret-abcdefghij";
+const FIXED_SECRET = "fixed-cron-secret-abcdefghij-0123456789";
+const SHORT_SECRET = "fixed-cron-secret-abcdefghij";
 const ADMIN = "aaaaaaaa-0000-4000-8000-000000000001";
 const MEMBER = "aaaaaaaa-0000-4000-8000-000000000002";
 
@@ -304,6 +305,118 @@ Deno.test("test lists every check; schedule delegates and maps errors", async ()
     const missing = await s.handle(post({ action: "schedule" }, asAdmin));
     assert.equal(missing.status, 400);
     assert.match((await missing.json()).error, /^Invalid schedule/);
+  } finally {
+    await s.db.drop();
+  }
+});
+
+/** A request whose body is a stream that counts the bytes anyone pulls from it. */
+function streamed(
+  total: number,
+  headers: Record<string, string>,
+  opts: { chunk?: number; fill?: (n: number) => Uint8Array } = {},
+): { request: Request; pulled: () => number } {
+  const chunk = opts.chunk ?? 1024;
+  const fill = opts.fill ?? ((n) => new Uint8Array(n).fill(0x20));
+  let pulled = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pulled >= total) return controller.close();
+      const n = Math.min(chunk, total - pulled);
+      pulled += n;
+      controller.enqueue(fill(n));
+    },
+  }, { highWaterMark: 0 });
+  const request = new Request("http://fn/auto-backup", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
+  return { request, pulled: () => pulled };
+}
+
+Deno.test("the caller is checked from the headers before any byte of the body is read", async () => {
+  const s = await setup();
+  try {
+    const cases: Array<[Record<string, string>, number]> = [
+      [{}, 401],
+      [{ authorization: `Bearer ${FORGED}` }, 401],
+      [{ authorization: `Bearer ${MEMBER_TOKEN}` }, 403],
+      [{ "x-backup-secret": "wrong" }, 401],
+    ];
+    for (const [headers, status] of cases) {
+      const { request, pulled } = streamed(4096, headers);
+      const r = await s.handle(request);
+      assert.equal(r.status, status, JSON.stringify(headers));
+      await r.body?.cancel();
+      assert.equal(pulled(), 0, `the body of ${JSON.stringify(headers)} was not read`);
+    }
+    assert.equal(await runCount(s.db), 0);
+  } finally {
+    await s.db.drop();
+  }
+});
+
+Deno.test("bodies over 16 KiB get 413: a declared length unread, a chunked body cut off at the limit", async () => {
+  const s = await setup();
+  try {
+    // Content-Length says too much: refused from the headers, for anyone, without reading.
+    for (const headers of [asAdmin, {}]) {
+      const declared = streamed(MAX_BODY_BYTES + 1, {
+        ...headers,
+        "content-length": String(MAX_BODY_BYTES + 1),
+      });
+      const r = await s.handle(declared.request);
+      assert.equal(r.status, 413);
+      assert.match((await r.json()).error, /^Request body too large: the limit is 16384 bytes/);
+      assert.equal(declared.pulled(), 0);
+    }
+    const bogus = await s.handle(post({ action: "status" }, { ...asAdmin, "content-length": "12abc" }));
+    assert.equal(bogus.status, 400);
+    await bogus.body?.cancel();
+
+    // No length (chunked): read up to the limit, then cancelled.
+    const chunked = streamed(64 * 1024 * 1024, asAdmin);
+    const r = await s.handle(chunked.request);
+    assert.equal(r.status, 413);
+    assert.match((await r.json()).error, /^Request body too large/);
+    assert.ok(chunked.pulled() <= MAX_BODY_BYTES + 1024, `read ${chunked.pulled()} bytes of 64 MiB`);
+
+    // Exactly at the limit is fine.
+    const json = new TextEncoder().encode('{"action": "status"}');
+    const padded = streamed(MAX_BODY_BYTES, asAdmin, {
+      chunk: MAX_BODY_BYTES,
+      fill: (n) => {
+        const bytes = new Uint8Array(n).fill(0x20);
+        bytes.set(json);
+        return bytes;
+      },
+    });
+    const ok = await s.handle(padded.request);
+    assert.equal(ok.status, 200);
+    await ok.body?.cancel();
+    assert.equal(await runCount(s.db), 0);
+  } finally {
+    await s.db.drop();
+  }
+});
+
+Deno.test("a BACKUP_CRON_SECRET shorter than 32 characters is a configuration problem and opens nothing", async () => {
+  const s = await setup({ BACKUP_CRON_SECRET: SHORT_SECRET });
+  try {
+    const r = await s.handle(post({ action: "run" }, { "x-backup-secret": SHORT_SECRET }));
+    assert.equal(r.status, 401);
+    assert.match((await r.json()).error, /^Invalid scheduler secret/);
+    const t = await s.handle(post({ action: "test" }, asAdmin));
+    const { checks } = await t.json();
+    assert.equal(checks[0].name, "configuration");
+    assert.equal(checks[0].ok, false);
+    assert.match(
+      checks[0].message,
+      /BACKUP_CRON_SECRET is too short \(28 characters, at least 32 needed\): .*openssl rand -hex 32/,
+    );
+    assert.ok(!checks[0].message.includes(SHORT_SECRET));
+    assert.equal(await runCount(s.db), 0);
   } finally {
     await s.db.drop();
   }

@@ -12,7 +12,7 @@ import { BackupHasher } from "./hashing.ts";
 const SECRETS = {
   key: "service-key-SECRET-1",
   client: "Abc8Q~client-SECRET-value_0123456789",
-  cron: "cron-SECRET-value-42",
+  cron: "cron-SECRET-value-42-0123456789abcdef",
 };
 
 function env(db: ScratchDatabase, extra: Record<string, string> = {}) {

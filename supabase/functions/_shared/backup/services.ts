@@ -58,6 +58,7 @@ export function createBackupServices(env: Env, overrides: ServiceOverrides = {})
       clientSecret: config.azure.clientSecret,
       authorityHost: config.azure.authorityHost,
       graphBaseUrl: config.azure.graphBaseUrl,
+      uploadOrigins: config.azure.uploadOrigins,
       fetch: doFetch,
       sleep,
       log,

@@ -85,6 +85,11 @@ export interface GraphClientOptions {
   userAgent?: string;
   log?: (msg: string) => void;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Exact origins (scheme://host:port) trusted for upload URLs besides Microsoft's SharePoint hosts and the
+   * Graph host (GRAPH_UPLOAD_ORIGINS). Only for a local Graph emulator; empty by default.
+   */
+  uploadOrigins?: string[];
 }
 
 export const DEFAULT_USER_AGENT = "ISV|SupabaseOneDriveBackup|AutoBackup/0.1";
@@ -124,7 +129,13 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   // Fragments skip fetch's copy of each body (see fragment-put.ts), unless the caller injected its own fetch:
   // then every request, fragments included, goes through it.
   const putFragment = options.fetch ? undefined : nodeFragmentPut;
-  const http = new GraphHttp({ ...common, graphBaseUrl, tokens, putFragment });
+  const http = new GraphHttp({
+    ...common,
+    graphBaseUrl,
+    tokens,
+    putFragment,
+    uploadOrigins: options.uploadOrigins ?? [],
+  });
 
   return {
     resolveFolder: (dest) => resolveFolder(http, dest),

@@ -196,6 +196,7 @@ Deno.test("Graph client folders, mail and probe against the emulator", async (t)
         ["graph_token", true],
         ["onedrive_folder", true],
         ["onedrive_write", true],
+        ["onedrive_link_scope", true],
       ]);
       assert.match(checks[0].message, /Files\.ReadWrite\.All/);
       assert.equal(checks[1].message, 'The destination is the folder "Backups"');
@@ -242,7 +243,7 @@ Deno.test("Graph client folders, mail and probe against the emulator", async (t)
         action: { kind: "error", status: 403, code: "accessDenied" },
       });
       const readOnly = await client.probe({ link: FOLDER_LINK });
-      assert.deepEqual(readOnly.map((c) => c.ok), [true, true, false]);
+      assert.deepEqual(readOnly.map((c) => c.ok), [true, true, false, true]);
       assert.match(readOnly[2].message, /access denied/);
     });
   } finally {

@@ -23,6 +23,7 @@ export type GraphErrorCode =
   | "graph_request_failed"
   | "graph_request_cancelled"
   | "graph_quota_exceeded"
+  | "graph_redirect_refused"
   // Destination
   | "onedrive_destination_missing"
   | "onedrive_link_invalid"
@@ -43,6 +44,7 @@ export type GraphErrorCode =
   | "upload_session_lost"
   | "upload_cancelled"
   | "upload_failed"
+  | "upload_url_refused"
   // Mail
   | "mail_send_denied"
   | "mail_sender_not_found"

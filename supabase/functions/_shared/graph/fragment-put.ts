@@ -9,7 +9,7 @@
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { FetchedResponse } from "./retry.ts";
+import { type FetchedResponse, isRedirect, RedirectRefused } from "./retry.ts";
 
 /** PUTs `body` to `url`; rejects like `fetchWithTimeout` (an Error named "TimeoutError", or the abort reason). */
 export type FragmentPut = (
@@ -59,6 +59,12 @@ export const nodeFragmentPut: FragmentPut = (url, headers, body, timeoutMs, sign
       method: "PUT",
       headers: { ...headers, "content-length": String(body.length) },
     }, (res) => {
+      // node:http never follows redirects; like fetchWithTimeout, a 3xx is refused outright.
+      if (isRedirect(res.statusCode ?? 0)) {
+        const location = res.headers.location ?? null;
+        res.resume();
+        return finish(new RedirectRefused(res.statusCode!, url, location));
+      }
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (piece: string) => text += piece);

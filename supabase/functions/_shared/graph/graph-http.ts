@@ -16,6 +16,7 @@ import {
   fetchWithTimeout,
   isRetryableStatus,
   parseRetryAfter,
+  RedirectRefused,
   type RequestRuntime,
   sleepUnlessAborted,
 } from "./retry.ts";
@@ -27,6 +28,8 @@ export interface GraphHttpOptions extends RequestRuntime {
   tokens: TokenProvider;
   /** Sends upload-session fragments; when absent they go through `fetch` like every other request. */
   putFragment?: FragmentPut;
+  /** Origins trusted for upload URLs besides Microsoft's SharePoint hosts (the local emulator only). */
+  uploadOrigins?: string[];
 }
 
 export interface GraphRequest {
@@ -98,6 +101,7 @@ export class GraphHttp {
         );
       } catch (error) {
         if (request.signal?.aborted) throw cancelled(request.operation, error);
+        if (error instanceof RedirectRefused) throw redirectRefused(request.operation, error);
         if (attempt < o.retry.maxAttempts) {
           const wait = backoffDelay(attempt, o.retry, o.random);
           o.log(
@@ -179,6 +183,15 @@ export function cancelled(operation: string, cause: unknown): GraphError {
   return new GraphError("graph_request_cancelled", `Cannot ${operation}: the request was cancelled`, {
     cause,
   });
+}
+
+/** A redirect from Graph, the identity platform or the upload host: never followed, never retried. */
+export function redirectRefused(operation: string, redirect: RedirectRefused): GraphError {
+  return new GraphError(
+    "graph_redirect_refused",
+    `Cannot ${operation}: ${redirect.describe()}. Check GRAPH_BASE_URL and AZURE_AUTHORITY_HOST (a proxy in between?)`,
+    { status: redirect.status, cause: redirect },
+  );
 }
 
 export function throttledTooLong(

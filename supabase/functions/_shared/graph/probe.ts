@@ -1,12 +1,14 @@
 /**
  * The `test` action's connectivity checks: a token can be obtained (and carries application permissions),
  * the destination resolves to a folder, and the app can write there (a tiny file is created, then deleted).
- * Each check reports instead of throwing, so an admin sees every problem at once.
+ * Each check reports instead of throwing, so an admin sees every problem at once. With a sharing link, a last
+ * check says who the link works for, and fails when that is anyone or the whole organization.
  */
-import type { Destination } from "./client.ts";
+import type { Destination, GraphFolder } from "./client.ts";
 import { resolveFolder } from "./destination.ts";
 import { deleteItem } from "./drive.ts";
 import { GraphError } from "./errors.ts";
+import { checkLinkScope } from "./link-scope.ts";
 import type { GraphHttp } from "./graph-http.ts";
 import type { TokenProvider } from "./token.ts";
 import { uploadFile } from "./upload.ts";
@@ -67,32 +69,37 @@ export async function probe(
     return checks;
   }
 
+  checks.push(await writeCheck(http, folder));
+  if (destination.link) checks.push(await checkLinkScope(http, destination.link));
+  return checks;
+}
+
+/** Creates a tiny file in the folder, then deletes it. */
+async function writeCheck(http: GraphHttp, folder: GraphFolder): Promise<ProbeCheck> {
   const name = `backup-write-test-${crypto.randomUUID().slice(0, 8)}.txt`;
   const content = new TextEncoder().encode("Write test of the Supabase OneDrive backup. Safe to delete.\n");
   let itemId: string;
   try {
     itemId = (await uploadFile(http, folder, name, bytesUploadSource(content))).id;
   } catch (error) {
-    checks.push({ name: "onedrive_write", ok: false, message: messageOf(error) });
-    return checks;
+    return { name: "onedrive_write", ok: false, message: messageOf(error) };
   }
   try {
     await deleteItem(http, folder.driveId, itemId);
-    checks.push({
+    return {
       name: "onedrive_write",
       ok: true,
       message: `Created and deleted a test file in "${folder.name}"`,
-    });
+    };
   } catch (error) {
-    checks.push({
+    return {
       name: "onedrive_write",
       ok: false,
       message: `Created the test file "${name}" in "${folder.name}" but could not delete it: ${
         messageOf(error)
       }`,
-    });
+    };
   }
-  return checks;
 }
 
 function messageOf(error: unknown): string {

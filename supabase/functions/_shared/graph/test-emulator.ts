@@ -15,6 +15,8 @@ export const FOLDER_LINK = "https://contoso.sharepoint.com/:f:/s/Backups/EaBcDeF
 
 export interface RunningEmulator {
   url: string;
+  /** Origin of the emulator's upload host (upload URLs point there). */
+  uploadUrlBase: string;
   driveId: string;
   rootItemId: string;
   root: string;
@@ -55,6 +57,7 @@ export async function startEmulatorProcess(
   }
   const info = JSON.parse(buffered.slice(0, buffered.indexOf("\n"))) as {
     url: string;
+    uploadUrlBase: string;
     driveId: string;
     rootItemId: string;
   };
@@ -95,6 +98,7 @@ export function testClient(
     clientSecret: TEST_SECRET,
     authorityHost: emulator.url,
     graphBaseUrl: emulator.url,
+    uploadOrigins: [emulator.uploadUrlBase],
     sleep: (ms) => {
       sleeps.push(ms);
       return Promise.resolve();

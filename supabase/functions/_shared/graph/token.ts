@@ -9,6 +9,7 @@ import {
   fetchWithTimeout,
   isRetryableStatus,
   parseRetryAfter,
+  RedirectRefused,
   type RequestRuntime,
   sleepUnlessAborted,
 } from "./retry.ts";
@@ -88,6 +89,14 @@ export class TokenProvider {
         );
       } catch (error) {
         if (signal?.aborted) throw error;
+        if (error instanceof RedirectRefused) {
+          // The request carries the client secret: it must never reach the redirect's target.
+          throw new GraphError(
+            "graph_redirect_refused",
+            `Cannot get a Microsoft Graph token: ${error.describe()}. Check AZURE_AUTHORITY_HOST`,
+            { status: error.status, cause: error },
+          );
+        }
         if (attempt < o.retry.maxAttempts) {
           o.log(`Token request failed to connect (attempt ${attempt}); retrying`);
           await sleepUnlessAborted(o.sleep, backoffDelay(attempt, o.retry, o.random), signal);

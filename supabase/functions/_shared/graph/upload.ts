@@ -25,12 +25,14 @@ import {
 } from "./errors.ts";
 import { graphFailure, type GraphHttp, throttledTooLong } from "./graph-http.ts";
 import { QuickXorHash } from "./quick-xor-hash.ts";
+import { uploadUrlProblem } from "./upload-url.ts";
 import {
   backoffDelay,
   type FetchedResponse,
   fetchWithTimeout,
   isRetryableStatus,
   parseRetryAfter,
+  RedirectRefused,
   sleepUnlessAborted,
 } from "./retry.ts";
 
@@ -377,10 +379,12 @@ class FileUpload {
     }
     if (response.status === 400) throw this.#badRequest(response.detail);
     const uploadUrl = response.body?.uploadUrl;
-    if (typeof uploadUrl !== "string" || !/^https?:\/\//.test(uploadUrl)) {
-      throw this.#fail("upload_failed", "Microsoft Graph created an upload session without an upload URL");
-    }
-    return uploadUrl;
+    const problem = uploadUrlProblem(uploadUrl, {
+      graphBaseUrl: this.#http.options.graphBaseUrl,
+      extraOrigins: this.#http.options.uploadOrigins,
+    });
+    if (problem) throw this.#fail("upload_url_refused", problem);
+    return uploadUrl as string;
   }
 
   async #sendFragments(
@@ -536,6 +540,11 @@ class FileUpload {
           );
       } catch (error) {
         if (signal?.aborted) throw error;
+        if (error instanceof RedirectRefused) {
+          throw this.#fail("graph_redirect_refused", `the upload host at ${error.describe()}`, {
+            status: error.status,
+          });
+        }
         if (attempt >= o.retry.maxAttempts) {
           throw this.#fail(
             "upload_failed",
@@ -595,6 +604,11 @@ class FileUpload {
           this.#options.signal,
         );
       } catch (error) {
+        if (error instanceof RedirectRefused) {
+          throw this.#fail("graph_redirect_refused", `the upload host at ${error.describe()}`, {
+            status: error.status,
+          });
+        }
         if (this.#options.signal?.aborted || attempt >= o.retry.maxAttempts) throw error;
         await sleepUnlessAborted(o.sleep, backoffDelay(attempt, o.retry, o.random), this.#options.signal);
         continue;
