@@ -508,3 +508,87 @@ Deno.test("foreign keys touching restored tables are checked both ways; dangling
     await db.drop();
   }
 });
+
+Deno.test("partitions: a file never writes a partition directly (its foreign keys would go unchecked), nor a partitioned table whose partitions live in other schemas", async () => {
+  await withSupabase(async (db, plant) => {
+    const env = { SUPABASE_DB_URL: db.url };
+    await db.sql.unsafe(`
+      create table public.accounts (id integer primary key);
+      insert into public.accounts values (1);
+      create table public.events (id integer, account_id integer not null references public.accounts, at date not null)
+        partition by range (at);
+      create table public.events_2026 partition of public.events for values from ('2026-01-01') to ('2027-01-01');
+      insert into public.events values (1, 1, '2026-06-01');
+      -- A partitioned table of public whose old partition lives in another schema (an archive).
+      create schema archive;
+      create table public.logs (id integer, at date not null, line text) partition by range (at);
+      create table public.logs_2026 partition of public.logs for values from ('2026-01-01') to ('2027-01-01');
+      create table archive.logs_2025 partition of public.logs for values from ('2025-01-01') to ('2026-01-01');
+      insert into public.logs values (1, '2025-06-01', 'archived'), (2, '2026-06-01', 'current');`);
+    const state = async () => {
+      const [r] = await db.sql`select
+        (select string_agg(account_id::text, ',') from public.events) as events,
+        (select string_agg(line, ',' order by id) from public.logs) as logs,
+        (select string_agg(line, ',') from archive.logs_2025) as archived`;
+      return { ...r };
+    };
+    const before = await state();
+
+    // The exporter lists a partitioned table once, through its parent: a partition in a file was added
+    // by hand, and its foreign keys (cloned from the parent's) would escape the check after loading.
+    const child = await plant(hostileDocument(["public"], [{
+      schema: "public",
+      name: "events_2026",
+      columns: [["id", "integer"], ["account_id", "integer"], ["at", "date"]],
+      rows: [{ id: 2, account_id: 999, at: "2026-07-01" }],
+    }]));
+    const childRun = await cli(
+      "restore.ts",
+      [child.path, "--replace", "--yes", "--sha256", child.sha256],
+      env,
+    );
+    assert.equal(childRun.code, 1, childRun.stdout + childRun.stderr);
+    assert.match(
+      childRun.stderr,
+      /"public\.events_2026" is a partition of "public\.events" in this database: a backup lists a partitioned table through its parent, never its partitions/,
+    );
+
+    // Deleting from public.logs would empty archive.logs_2025 too, and rows would be routed there.
+    const parent = await plant(hostileDocument(["public"], [{
+      schema: "public",
+      name: "logs",
+      columns: [["id", "integer"], ["at", "date"], ["line", "text"]],
+      rows: [{ id: 3, at: "2025-03-01", line: "planted in the archive" }],
+    }]));
+    const parentRun = await cli(
+      "restore.ts",
+      [parent.path, "--replace", "--yes", "--sha256", parent.sha256],
+      env,
+    );
+    assert.equal(parentRun.code, 1, parentRun.stdout + parentRun.stderr);
+    assert.match(
+      parentRun.stderr,
+      /"public\.logs" has partitions outside the schemas this restore may write \(archive\.logs_2025\)/,
+    );
+    assert.deepEqual(await state(), before, "nothing was written");
+
+    // Allowing the archive schema too makes the whole tree writable.
+    const allowed = await plant(hostileDocument(["public", "archive"], [{
+      schema: "public",
+      name: "logs",
+      columns: [["id", "integer"], ["at", "date"], ["line", "text"]],
+      rows: [{ id: 3, at: "2025-03-01", line: "restored" }],
+    }]));
+    const allowedRun = await cli("restore.ts", [
+      allowed.path,
+      "--replace",
+      "--yes",
+      "--sha256",
+      allowed.sha256,
+      "--schemas",
+      "public,archive",
+    ], env);
+    assert.equal(allowedRun.code, 0, allowedRun.stdout + allowedRun.stderr);
+    assert.equal((await state()).archived, "restored");
+  });
+});
