@@ -592,3 +592,56 @@ Deno.test("partitions: a file never writes a partition directly (its foreign key
     assert.equal((await state()).archived, "restored");
   });
 });
+
+Deno.test("the file's text cannot steer the terminal: control characters in the header and names are shown escaped", async () => {
+  await withSupabase(async (db, plant) => {
+    const env = { SUPABASE_DB_URL: db.url };
+    // Cursor up three lines and erase to the end of the screen: on a terminal, the table list and
+    // the WARNING above the question would vanish, replaced by a harmless-looking line.
+    const spoof = "2026-11-28\x1b[3A\x1b[J\rThis replaces the data of 1 tables: public.notes 0 rows now";
+    const doc = JSON.parse(hostileDocument(["public"], [{
+      schema: "public",
+      name: "user_roles",
+      columns: [["id", "uuid"], ["user_id", "uuid"], ["role", "public.app_role"]],
+      rows: [],
+    }]));
+    doc.created_at = spoof;
+    const file = await plant(JSON.stringify(doc));
+    const plan = await cli("restore.ts", [file.path, "--replace", "--sha256", file.sha256], env);
+    assert.equal(plan.code, 1, plan.stdout + plan.stderr);
+    assert.match(plan.stdout, /public\.user_roles\s+0 rows now → 0 rows from the backup/);
+    assert.doesNotMatch(
+      plan.stdout + plan.stderr,
+      /[\x1b\r]/,
+      "no raw control character reaches the terminal",
+    );
+    assert.match(plan.stdout, /taken 2026-11-28\\u001b\[3A\\u001b\[J\\rThis replaces/);
+
+    // Names of a copy (progress lines) and of refused schemas (errors) are escaped too.
+    const named = await plant(hostileDocument(["public", "x\x1b[2K\r\u202eevil"], [{
+      schema: "public",
+      name: "t\x1b[1A\x1b[2K\rDone",
+      columns: [["id", "integer"]],
+      rows: [{ id: 1 }],
+    }, {
+      schema: "x\x1b[2K\r\u202eevil",
+      name: "t",
+      columns: [["id", "integer"]],
+      rows: [],
+    }]));
+    const refused = await cli("restore.ts", [named.path, "--into-schema", "copy_c"], env);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /the file has tables in "x\\u001b\[2K\\r\\u202eevil"/);
+    assert.doesNotMatch(refused.stdout + refused.stderr, /[\x1b\r\u202e]/);
+    const copy = await plant(hostileDocument(["public"], [{
+      schema: "public",
+      name: "t\x1b[1A\x1b[2K\rDone",
+      columns: [["id", "integer"]],
+      rows: [{ id: 1 }],
+    }]));
+    const copied = await cli("restore.ts", [copy.path, "--into-schema", "copy_d"], env);
+    assert.equal(copied.code, 0, copied.stdout + copied.stderr);
+    assert.match(copied.stdout, /Restored public\.t\\u001b\[1A\\u001b\[2K\\rDone/);
+    assert.doesNotMatch(copied.stdout + copied.stderr, /[\x1b\r]/);
+  });
+});
