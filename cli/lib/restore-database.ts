@@ -486,11 +486,20 @@ export async function restoreBackup(
   let kinds = new Map<string, "r" | "p">();
   let trust: Trust | null = null;
   if (mode.kind === "schema") {
-    const [{ exists }] = await sql<Array<{ exists: boolean }>>`
-      select exists (select 1 from pg_catalog.pg_namespace where nspname = ${mode.schema}::text) as exists`;
+    const [{ exists, role }] = await sql<Array<{ exists: boolean; role: boolean }>>`
+      select exists (select 1 from pg_catalog.pg_namespace where nspname = ${mode.schema}::text) as exists,
+             exists (select 1 from pg_catalog.pg_roles where rolname = ${mode.schema}::text) as role`;
     if (exists) {
       throw new RestoreError(
         `Cannot restore into schema "${mode.schema}": it already exists; choose a new name with --into-schema`,
+      );
+    }
+    // A copy is of a file nobody vouched for: in a schema named like a role (postgres above all, the
+    // owner of most security definer functions), search_path's "$user" would resolve unqualified names
+    // to the copy's tables before public's.
+    if (role) {
+      throw new RestoreError(
+        `Cannot restore into schema "${mode.schema}": a role of this database has that name, and search_path's "$user" would put the copy's tables ahead of public's for that role; choose another name with --into-schema`,
       );
     }
   } else {

@@ -645,3 +645,45 @@ Deno.test("the file's text cannot steer the terminal: control characters in the 
     assert.doesNotMatch(copied.stdout + copied.stderr, /[\x1b\r]/);
   });
 });
+
+Deno.test('a copy never goes into a schema named like a role: search_path\'s "$user" would put it ahead of public', async () => {
+  await withSupabase(async (db, plant) => {
+    const env = { SUPABASE_DB_URL: db.url };
+    await db.sql`insert into auth.users (id, email) values (${ADMIN}, 'admin@example.com')`;
+    await db.sql`insert into public.user_roles (user_id, role) values (${ADMIN}, 'admin')`;
+    // As many apps write it (Supabase's linter calls it "function_search_path_mutable"): a security
+    // definer function, owned by postgres, naming user_roles without a schema.
+    await db.sql.unsafe(`
+      create function public.is_admin(uid uuid) returns boolean language sql stable security definer
+      as $$ select exists (select 1 from user_roles where user_id = uid and role = 'admin') $$;`);
+    const isAdmin = async (uid: string) => {
+      const [{ yes }] = await db.sql.begin(async (tx) => {
+        await tx`set local search_path = "$user", public, extensions`;
+        await tx`set local role authenticated`;
+        return await tx`select public.is_admin(${uid}::uuid) as yes`;
+      });
+      return yes as boolean;
+    };
+    assert.equal(await isAdmin(ATTACKER), false);
+    const file = await plant(hostileDocument(["public"], [{
+      schema: "public",
+      name: "user_roles",
+      columns: [["id", "uuid"], ["user_id", "uuid"], ["role", "text"]],
+      rows: [{ id: crypto.randomUUID(), user_id: ATTACKER, role: "admin" }],
+    }]));
+    for (const target of ["postgres", "authenticated", "anon", "service_role"]) {
+      const run = await cli("restore.ts", [file.path, "--into-schema", target], env);
+      assert.equal(run.code, 1, `${target}: ${run.stdout}${run.stderr}`);
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `Cannot restore into schema "${target}": a role of this database has that name, and search_path's "\\$user" would put the copy's tables ahead of public's for that role; choose another name`,
+        ),
+      );
+    }
+    assert.equal(await isAdmin(ATTACKER), false, "the copy does not shadow public.user_roles");
+    const [{ made }] = await db.sql`
+      select count(*)::int as made from pg_namespace where nspname in ('postgres', 'authenticated', 'anon', 'service_role')`;
+    assert.equal(made, 0);
+  });
+});
