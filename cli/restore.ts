@@ -31,7 +31,7 @@ import {
 } from "./lib/restore-database.ts";
 import { describePlan } from "./lib/describe-plan.ts";
 import { parseSchemasFlag } from "./lib/restore-scope.ts";
-import { formatCount, formatSeconds } from "./lib/text.ts";
+import { formatCount, formatSeconds, printable } from "./lib/text.ts";
 
 const USAGE =
   "Usage: npm run restore -- <file> [--into-schema NAME | --replace] [--schemas LIST] [--dry-run] " +
@@ -137,7 +137,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   try {
     console.log(
-      `Restoring ${path} ${mode.kind === "replace" ? "in place" : `into schema "${mode.schema}"`}${
+      `Restoring ${printable(path)} ${mode.kind === "replace" ? "in place" : `into schema "${mode.schema}"`}${
         dryRun ? " (dry run)" : ""
       }`,
     );
@@ -149,9 +149,9 @@ async function main(): Promise<number> {
       fileName: basename(path),
       allowDangling: v["allow-dangling"] === true,
       confirm: confirmPlan,
-      onProgress: (message) => console.log(`  ${message}`),
+      onProgress: (message) => console.log(`  ${printable(message)}`),
     });
-    for (const w of report.warnings) console.log(`  warning: ${w}`);
+    for (const w of report.warnings) console.log(`  warning: ${printable(w)}`);
     console.log(
       `${report.tables.length} tables, ${formatCount(report.rowCount)} rows${
         mode.kind === "replace" ? `, ${report.sequences} sequences ${dryRun ? "to reset" : "reset"}` : ""
@@ -167,10 +167,10 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof RestoreCancelled) {
-      console.error(error.message);
+      console.error(printable(error.message));
       return 1;
     }
-    console.error(`Cannot restore "${path}": ${redact((error as Error).message)}`);
+    console.error(printable(`Cannot restore "${path}": ${redact((error as Error).message)}`));
     console.error("Nothing was written (the restore runs in one transaction)");
     return 1;
   } finally {

@@ -1,6 +1,6 @@
 /** The confirmation text of an in-place restore: what it replaces, with what, and why the file is trusted. */
 import type { RestorePlan } from "./restore-database.ts";
-import { formatCount } from "./text.ts";
+import { formatCount, printable } from "./text.ts";
 
 /** The plan of an in-place restore, as the confirmation shows it. */
 export function describePlan(plan: RestorePlan, where: string): string {
@@ -26,5 +26,6 @@ export function describePlan(plan: RestorePlan, where: string): string {
   } else if (plan.trust?.kind === "explicit") {
     lines.push("The file's SHA-256 is the one passed with --sha256.");
   }
-  return lines.join("\n");
+  // Each line escaped on its own: a value from the file cannot break, erase or rewrite the list.
+  return lines.map(printable).join("\n");
 }

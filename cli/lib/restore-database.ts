@@ -352,15 +352,38 @@ async function insertPlan(
   return { statement };
 }
 
-/** What kind of relation each table is in the database (in place): only tables may be written. */
-async function checkTargets(sql: Sql, tables: TableMeta[]): Promise<Map<string, "r" | "p">> {
-  const found = await sql<Array<{ schema: string; name: string; relkind: string | null }>>`
-    select t->>'schema' as schema, t->>'name' as name,
-      (select c.relkind::text from pg_catalog.pg_class c
-       where c.oid = to_regclass(format('%I.%I', t->>'schema', t->>'name'))) as relkind
+/**
+ * What kind of relation each table is in the database (in place): only tables may be written, never a
+ * partition on its own (the exporter lists a partitioned table through its parent, and a partition's
+ * foreign keys are its parent's), nor a partitioned table with partitions outside `allowed` or foreign
+ * ones (deleting from it and routing rows into it write them too).
+ */
+async function checkTargets(
+  sql: Sql,
+  tables: TableMeta[],
+  allowed: string[],
+): Promise<Map<string, "r" | "p">> {
+  const found = await sql<
+    Array<
+      { schema: string; name: string; relkind: string | null; parent: string | null; outside: string | null }
+    >
+  >`
+    select t.schema, t.name, c.relkind::text as relkind,
+      (select format('%I.%I', pn.nspname, pc.relname)
+       from pg_catalog.pg_inherits i
+       join pg_catalog.pg_class pc on pc.oid = i.inhparent
+       join pg_catalog.pg_namespace pn on pn.oid = pc.relnamespace
+       where c.relispartition and i.inhrelid = c.oid) as parent,
+      (select string_agg(format('%I.%I', dn.nspname, dc.relname), ', ' order by dn.nspname, dc.relname)
+       from pg_catalog.pg_partition_tree(c.oid) tree
+       join pg_catalog.pg_class dc on dc.oid = tree.relid
+       join pg_catalog.pg_namespace dn on dn.oid = dc.relnamespace
+       where c.relkind = 'p' and (dn.nspname <> all(${allowed}::text[]) or dc.relkind = 'f')) as outside
     from json_array_elements(${
     JSON.stringify(tables.map((t) => ({ schema: t.schema, name: t.name })))
-  }::text::json) t`;
+  }::text::json) as j(v)
+    cross join lateral (select j.v->>'schema' as schema, j.v->>'name' as name) t
+    left join pg_catalog.pg_class c on c.oid = to_regclass(format('%I.%I', t.schema, t.name))`;
   const missing = found.filter((f) => f.relkind === null).map((f) => `"${label(f)}"`);
   if (missing.length) {
     throw new RestoreError(
@@ -377,6 +400,25 @@ async function checkTargets(sql: Sql, tables: TableMeta[]): Promise<Map<string, 
         notTables.map((f) => `"${label(f)}" is ${kinds[f.relkind!] ?? `a relation of kind "${f.relkind}"`}`)
           .join(", ")
       } in this database, not a table: a restore writes only tables (writing through a view or a foreign table would change data elsewhere)`,
+    );
+  }
+  const partitions = found.filter((f) => f.parent !== null);
+  if (partitions.length) {
+    throw new RestoreError(
+      `Cannot restore in place: ${
+        partitions.map((f) => `"${label(f)}" is a partition of "${f.parent}"`).join(", ")
+      } in this database: a backup lists a partitioned table through its parent, never its partitions (the file was changed after the backup wrote it)`,
+    );
+  }
+  const spread = found.filter((f) => f.outside !== null);
+  if (spread.length) {
+    throw new RestoreError(
+      `Cannot restore in place: ${
+        spread.map((f) =>
+          `"${label(f)}" has partitions outside the schemas this restore may write (${f.outside})`
+        )
+          .join(", ")
+      }: restoring it would empty and fill them too; add their schemas to --schemas if that is intended (foreign partitions are never written)`,
     );
   }
   return new Map(found.map((f) => [tableKey(f), f.relkind as "r" | "p"]));
@@ -444,15 +486,24 @@ export async function restoreBackup(
   let kinds = new Map<string, "r" | "p">();
   let trust: Trust | null = null;
   if (mode.kind === "schema") {
-    const [{ exists }] = await sql<Array<{ exists: boolean }>>`
-      select exists (select 1 from pg_catalog.pg_namespace where nspname = ${mode.schema}::text) as exists`;
+    const [{ exists, role }] = await sql<Array<{ exists: boolean; role: boolean }>>`
+      select exists (select 1 from pg_catalog.pg_namespace where nspname = ${mode.schema}::text) as exists,
+             exists (select 1 from pg_catalog.pg_roles where rolname = ${mode.schema}::text) as role`;
     if (exists) {
       throw new RestoreError(
         `Cannot restore into schema "${mode.schema}": it already exists; choose a new name with --into-schema`,
       );
     }
+    // A copy is of a file nobody vouched for: in a schema named like a role (postgres above all, the
+    // owner of most security definer functions), search_path's "$user" would resolve unqualified names
+    // to the copy's tables before public's.
+    if (role) {
+      throw new RestoreError(
+        `Cannot restore into schema "${mode.schema}": a role of this database has that name, and search_path's "$user" would put the copy's tables ahead of public's for that role; choose another name with --into-schema`,
+      );
+    }
   } else {
-    kinds = await checkTargets(sql, checked.tables);
+    kinds = await checkTargets(sql, checked.tables, options.schemas ?? DEFAULT_RESTORE_SCHEMAS);
     trust = await trustForReplace(sql, {
       fileName: options.fileName ?? "the file",
       sha256: checked.hashes.sha256,

@@ -160,7 +160,9 @@ export function scopeProblems(input: {
         extra.map((s) => `"${s}"`).join(", ")
       }, which --schemas does not allow (it allows ${
         input.allowed.map((s) => `"${s}"`).join(", ")
-      }); pass --schemas ${[...input.allowed, ...extra].map(quoteForFlag).join(",")} to restore them`,
+      }); pass --schemas ${
+        shellWord([...input.allowed, ...extra].map(quoteForFlag).join(","))
+      } to restore them`,
     );
   }
   return problems;
@@ -168,6 +170,14 @@ export function scopeProblems(input: {
 
 function quoteForFlag(name: string): string {
   return /^[^",\s]+$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * `value` as one shell word, single-quoted unless it is plain: the schema names come from the file,
+ * and a suggested flag is made to be pasted (`app$(curl …|sh)` must stay text, not run).
+ */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_.,-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 /** Why `schema` cannot be the target of `--into-schema`, or null when it can. */

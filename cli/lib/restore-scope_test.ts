@@ -95,7 +95,15 @@ Deno.test("scope: each table and sequence in a declared, allowed, unreserved sch
       declared: ["public", "app", "Odd, name"],
       tables: [t("app", "t"), t("Odd, name", "t")],
       expect: [
-        /--schemas does not allow \(it allows "public"\); pass --schemas public,app,"Odd, name" to restore them/,
+        /--schemas does not allow \(it allows "public"\); pass --schemas 'public,app,"Odd, name"' to restore them/,
+      ],
+    },
+    {
+      why: "the flag to pass is safe to paste into a shell, whatever the file's schema names",
+      declared: ["public", "app$(touch pwned)", "x`id`", "it's"],
+      tables: [t("app$(touch pwned)", "t"), t("x`id`", "t"), t("it's", "t")],
+      expect: [
+        /pass --schemas 'public,"app\$\(touch pwned\)",x`id`,it'\\''s' to restore them/,
       ],
     },
     {

@@ -508,3 +508,185 @@ Deno.test("foreign keys touching restored tables are checked both ways; dangling
     await db.drop();
   }
 });
+
+Deno.test("partitions: a file never writes a partition directly (its foreign keys would go unchecked), nor a partitioned table whose partitions live in other schemas", async () => {
+  await withSupabase(async (db, plant) => {
+    const env = { SUPABASE_DB_URL: db.url };
+    await db.sql.unsafe(`
+      create table public.accounts (id integer primary key);
+      insert into public.accounts values (1);
+      create table public.events (id integer, account_id integer not null references public.accounts, at date not null)
+        partition by range (at);
+      create table public.events_2026 partition of public.events for values from ('2026-01-01') to ('2027-01-01');
+      insert into public.events values (1, 1, '2026-06-01');
+      -- A partitioned table of public whose old partition lives in another schema (an archive).
+      create schema archive;
+      create table public.logs (id integer, at date not null, line text) partition by range (at);
+      create table public.logs_2026 partition of public.logs for values from ('2026-01-01') to ('2027-01-01');
+      create table archive.logs_2025 partition of public.logs for values from ('2025-01-01') to ('2026-01-01');
+      insert into public.logs values (1, '2025-06-01', 'archived'), (2, '2026-06-01', 'current');`);
+    const state = async () => {
+      const [r] = await db.sql`select
+        (select string_agg(account_id::text, ',') from public.events) as events,
+        (select string_agg(line, ',' order by id) from public.logs) as logs,
+        (select string_agg(line, ',') from archive.logs_2025) as archived`;
+      return { ...r };
+    };
+    const before = await state();
+
+    // The exporter lists a partitioned table once, through its parent: a partition in a file was added
+    // by hand, and its foreign keys (cloned from the parent's) would escape the check after loading.
+    const child = await plant(hostileDocument(["public"], [{
+      schema: "public",
+      name: "events_2026",
+      columns: [["id", "integer"], ["account_id", "integer"], ["at", "date"]],
+      rows: [{ id: 2, account_id: 999, at: "2026-07-01" }],
+    }]));
+    const childRun = await cli(
+      "restore.ts",
+      [child.path, "--replace", "--yes", "--sha256", child.sha256],
+      env,
+    );
+    assert.equal(childRun.code, 1, childRun.stdout + childRun.stderr);
+    assert.match(
+      childRun.stderr,
+      /"public\.events_2026" is a partition of "public\.events" in this database: a backup lists a partitioned table through its parent, never its partitions/,
+    );
+
+    // Deleting from public.logs would empty archive.logs_2025 too, and rows would be routed there.
+    const parent = await plant(hostileDocument(["public"], [{
+      schema: "public",
+      name: "logs",
+      columns: [["id", "integer"], ["at", "date"], ["line", "text"]],
+      rows: [{ id: 3, at: "2025-03-01", line: "planted in the archive" }],
+    }]));
+    const parentRun = await cli(
+      "restore.ts",
+      [parent.path, "--replace", "--yes", "--sha256", parent.sha256],
+      env,
+    );
+    assert.equal(parentRun.code, 1, parentRun.stdout + parentRun.stderr);
+    assert.match(
+      parentRun.stderr,
+      /"public\.logs" has partitions outside the schemas this restore may write \(archive\.logs_2025\)/,
+    );
+    assert.deepEqual(await state(), before, "nothing was written");
+
+    // Allowing the archive schema too makes the whole tree writable.
+    const allowed = await plant(hostileDocument(["public", "archive"], [{
+      schema: "public",
+      name: "logs",
+      columns: [["id", "integer"], ["at", "date"], ["line", "text"]],
+      rows: [{ id: 3, at: "2025-03-01", line: "restored" }],
+    }]));
+    const allowedRun = await cli("restore.ts", [
+      allowed.path,
+      "--replace",
+      "--yes",
+      "--sha256",
+      allowed.sha256,
+      "--schemas",
+      "public,archive",
+    ], env);
+    assert.equal(allowedRun.code, 0, allowedRun.stdout + allowedRun.stderr);
+    assert.equal((await state()).archived, "restored");
+  });
+});
+
+/** Escape, carriage return and right-to-left override characters found in `text`. */
+const rawControls = (text: string) => [...text].filter((c) => ["\x1b", "\r", "\u202e"].includes(c));
+
+Deno.test("the file's text cannot steer the terminal: control characters in the header and names are shown escaped", async () => {
+  await withSupabase(async (db, plant) => {
+    const env = { SUPABASE_DB_URL: db.url };
+    // Cursor up three lines and erase to the end of the screen: on a terminal, the table list and
+    // the WARNING above the question would vanish, replaced by a harmless-looking line.
+    const spoof = "2026-11-28\x1b[3A\x1b[J\rThis replaces the data of 1 tables: public.notes 0 rows now";
+    const doc = JSON.parse(hostileDocument(["public"], [{
+      schema: "public",
+      name: "user_roles",
+      columns: [["id", "uuid"], ["user_id", "uuid"], ["role", "public.app_role"]],
+      rows: [],
+    }]));
+    doc.created_at = spoof;
+    const file = await plant(JSON.stringify(doc));
+    const plan = await cli("restore.ts", [file.path, "--replace", "--sha256", file.sha256], env);
+    assert.equal(plan.code, 1, plan.stdout + plan.stderr);
+    assert.match(plan.stdout, /public\.user_roles\s+0 rows now → 0 rows from the backup/);
+    assert.deepEqual(
+      rawControls(plan.stdout + plan.stderr),
+      [],
+      "no raw control character reaches the terminal",
+    );
+    assert.match(plan.stdout, /taken 2026-11-28\\u001b\[3A\\u001b\[J\\rThis replaces/);
+
+    // Names of a copy (progress lines) and of refused schemas (errors) are escaped too.
+    const named = await plant(hostileDocument(["public", "x\x1b[2K\r\u202eevil"], [{
+      schema: "public",
+      name: "t\x1b[1A\x1b[2K\rDone",
+      columns: [["id", "integer"]],
+      rows: [{ id: 1 }],
+    }, {
+      schema: "x\x1b[2K\r\u202eevil",
+      name: "t",
+      columns: [["id", "integer"]],
+      rows: [],
+    }]));
+    const refused = await cli("restore.ts", [named.path, "--into-schema", "copy_c"], env);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /the file has tables in "x\\u001b\[2K\\r\\u202eevil"/);
+    assert.deepEqual(rawControls(refused.stdout + refused.stderr), []);
+    const copy = await plant(hostileDocument(["public"], [{
+      schema: "public",
+      name: "t\x1b[1A\x1b[2K\rDone",
+      columns: [["id", "integer"]],
+      rows: [{ id: 1 }],
+    }]));
+    const copied = await cli("restore.ts", [copy.path, "--into-schema", "copy_d"], env);
+    assert.equal(copied.code, 0, copied.stdout + copied.stderr);
+    assert.match(copied.stdout, /Restored public\.t\\u001b\[1A\\u001b\[2K\\rDone/);
+    assert.deepEqual(rawControls(copied.stdout + copied.stderr), []);
+  });
+});
+
+Deno.test('a copy never goes into a schema named like a role: search_path\'s "$user" would put it ahead of public', async () => {
+  await withSupabase(async (db, plant) => {
+    const env = { SUPABASE_DB_URL: db.url };
+    await db.sql`insert into auth.users (id, email) values (${ADMIN}, 'admin@example.com')`;
+    await db.sql`insert into public.user_roles (user_id, role) values (${ADMIN}, 'admin')`;
+    // As many apps write it (Supabase's linter calls it "function_search_path_mutable"): a security
+    // definer function, owned by postgres, naming user_roles without a schema.
+    await db.sql.unsafe(`
+      create function public.is_admin(uid uuid) returns boolean language sql stable security definer
+      as $$ select exists (select 1 from user_roles where user_id = uid and role = 'admin') $$;`);
+    const isAdmin = async (uid: string) => {
+      const [{ yes }] = await db.sql.begin(async (tx) => {
+        await tx`set local search_path = "$user", public, extensions`;
+        await tx`set local role authenticated`;
+        return await tx`select public.is_admin(${uid}::uuid) as yes`;
+      });
+      return yes as boolean;
+    };
+    assert.equal(await isAdmin(ATTACKER), false);
+    const file = await plant(hostileDocument(["public"], [{
+      schema: "public",
+      name: "user_roles",
+      columns: [["id", "uuid"], ["user_id", "uuid"], ["role", "text"]],
+      rows: [{ id: crypto.randomUUID(), user_id: ATTACKER, role: "admin" }],
+    }]));
+    for (const target of ["postgres", "authenticated", "anon", "service_role"]) {
+      const run = await cli("restore.ts", [file.path, "--into-schema", target], env);
+      assert.equal(run.code, 1, `${target}: ${run.stdout}${run.stderr}`);
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `Cannot restore into schema "${target}": a role of this database has that name, and search_path's "\\$user" would put the copy's tables ahead of public's for that role; choose another name`,
+        ),
+      );
+    }
+    assert.equal(await isAdmin(ATTACKER), false, "the copy does not shadow public.user_roles");
+    const [{ made }] = await db.sql`
+      select count(*)::int as made from pg_namespace where nspname in ('postgres', 'authenticated', 'anon', 'service_role')`;
+    assert.equal(made, 0);
+  });
+});
