@@ -158,10 +158,14 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
     return folderCache.name;
   }
 
+  // A too-short BACKUP_CRON_SECRET is a configuration problem and never a key.
+  const fixedCronSecret = config.cronSecret && config.cronSecret.length >= MIN_CRON_SECRET_LENGTH
+    ? config.cronSecret
+    : null;
+
   async function schedulerSecrets(): Promise<string[]> {
     const out: string[] = [];
-    // A too-short BACKUP_CRON_SECRET is a configuration problem and never a key.
-    if (config.cronSecret && config.cronSecret.length >= MIN_CRON_SECRET_LENGTH) out.push(config.cronSecret);
+    if (fixedCronSecret) out.push(fixedCronSecret);
     const vault = await deps.schedule.readCronSecret(sql).catch((error) => {
       // Without a Vault secret the fixed one may still be enough.
       if (out.length) return null;
@@ -216,7 +220,7 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
         destination: dest !== null,
         alert_webhook: config.alertWebhookUrl !== null,
         alert_email: config.alertEmails.length > 0 && config.alertSender !== null,
-        cron_secret: config.cronSecret !== null || vaultSecret !== null,
+        cron_secret: fixedCronSecret !== null || vaultSecret !== null,
       },
       destination: { kind: dest?.kind ?? null, folder_name: await folderName() },
       onedrive_enabled: config.azure !== null && dest !== null,

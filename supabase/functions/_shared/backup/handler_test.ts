@@ -32,7 +32,10 @@ interface Setup {
   authCalls: string[];
 }
 
-async function setup(extraEnv: Record<string, string> = {}): Promise<Setup> {
+async function setup(
+  extraEnv: Record<string, string> = {},
+  vaultSecret: string | null = VAULT_SECRET,
+): Promise<Setup> {
   const db = await createScratchDatabase({ supabase: true });
   await db
     .sql`insert into auth.users (id, email) values (${ADMIN}, 'admin@example.com'), (${MEMBER}, 'member@example.com')`;
@@ -77,7 +80,7 @@ async function setup(extraEnv: Record<string, string> = {}): Promise<Setup> {
     },
     getSchedule: () =>
       Promise.resolve({ cron: "0 2 * * *", next_run_at: "2026-11-25T02:00:00.000Z", timezone: "UTC" }),
-    readCronSecret: () => Promise.resolve(VAULT_SECRET),
+    readCronSecret: () => Promise.resolve(vaultSecret),
   };
   const background: Promise<unknown>[] = [];
   const onedrive = config.azure ? new FakeOneDrive() : null;
@@ -402,7 +405,7 @@ Deno.test("bodies over 16 KiB get 413: a declared length unread, a chunked body 
 });
 
 Deno.test("a BACKUP_CRON_SECRET shorter than 32 characters is a configuration problem and opens nothing", async () => {
-  const s = await setup({ BACKUP_CRON_SECRET: SHORT_SECRET });
+  const s = await setup({ BACKUP_CRON_SECRET: SHORT_SECRET }, null);
   try {
     const r = await s.handle(post({ action: "run" }, { "x-backup-secret": SHORT_SECRET }));
     assert.equal(r.status, 401);
@@ -416,6 +419,9 @@ Deno.test("a BACKUP_CRON_SECRET shorter than 32 characters is a configuration pr
       /BACKUP_CRON_SECRET is too short \(28 characters, at least 32 needed\): .*openssl rand -hex 32/,
     );
     assert.ok(!checks[0].message.includes(SHORT_SECRET));
+    // Nor does the page read it as a configured scheduler secret (no Vault secret exists here).
+    const st = await s.handle(post({ action: "status" }, asAdmin));
+    assert.equal((await st.json()).configured.cron_secret, false);
     assert.equal(await runCount(s.db), 0);
   } finally {
     await s.db.drop();
