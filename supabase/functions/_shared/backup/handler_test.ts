@@ -427,3 +427,50 @@ Deno.test("a BACKUP_CRON_SECRET shorter than 32 characters is a configuration pr
     await s.db.drop();
   }
 });
+
+Deno.test("header and body tricks: odd secret headers, lying lengths, gzip, deep nesting", async () => {
+  const s = await setup();
+  try {
+    // Header names are case-insensitive: the secret is recognised (then refused for anything but run).
+    const cased = await s.handle(post({ action: "status" }, { "X-BACKUP-SECRET": VAULT_SECRET }));
+    assert.equal(cased.status, 403);
+    assert.match((await cased.json()).error, /only starts backups/);
+    // Two secret headers arrive joined ("a, b") and match nothing, not even when one of them is right.
+    const twice = new Headers({ "content-type": "application/json" });
+    twice.append("x-backup-secret", VAULT_SECRET);
+    twice.append("x-backup-secret", "wrong");
+    const joined = await s.handle(
+      new Request("http://fn/auto-backup", { method: "POST", headers: twice, body: '{"action":"run"}' }),
+    );
+    assert.equal(joined.status, 401);
+    await joined.body?.cancel();
+    for (const length of ["-1", "10, 10", "0x10", "1e3", ""]) {
+      const r = await s.handle(post({ action: "status" }, { ...asAdmin, "content-length": length }));
+      assert.equal(r.status, 400, JSON.stringify(length));
+      await r.body?.cancel();
+    }
+    // A compressed body is not decoded: its bytes are not JSON.
+    const gz = await new Response(
+      new Blob(['{"action":"status"}']).stream().pipeThrough(new CompressionStream("gzip")),
+    ).bytes();
+    const zipped = await s.handle(
+      new Request("http://fn/auto-backup", {
+        method: "POST",
+        headers: { ...asAdmin, "content-type": "application/json", "content-encoding": "gzip" },
+        body: gz,
+      }),
+    );
+    assert.equal(zipped.status, 400);
+    assert.match((await zipped.json()).error, /^Invalid request body/);
+    // 16 KiB of nesting is parsed and refused as an action, quickly.
+    const depth = (MAX_BODY_BYTES - 20) / 2;
+    const started = performance.now();
+    const nested = await s.handle(post(`{"action":${"[".repeat(depth)}${"]".repeat(depth)}}`, asAdmin));
+    assert.equal(nested.status, 400);
+    assert.match((await nested.json()).error, /^Invalid action \[\[\[/);
+    assert.ok(performance.now() - started < 2_000);
+    assert.equal(await runCount(s.db), 0);
+  } finally {
+    await s.db.drop();
+  }
+});

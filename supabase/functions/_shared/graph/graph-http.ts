@@ -156,18 +156,31 @@ export class GraphHttp {
     }
   }
 
+  /**
+   * The URL the request goes to: a path under the Graph root ("/v1.0/…"), or an absolute URL from the service
+   * (an `@odata.nextLink`). Either way the resolved URL must be on the Graph host: the request carries the
+   * token. Anything else from a response, such as "@evil.example/x" (glued onto the root, it became
+   * "https://graph.microsoft.com@evil.example/x") or ".evil.example/x", is refused before any request.
+   */
   #resolve(request: GraphRequest): string {
-    if (!/^https?:\/\//i.test(request.path)) return `${this.#root}${request.path}`;
-    // Absolute URLs come from the service (@odata.nextLink): the token may only go back to the Graph host.
-    if (new URL(request.path).origin !== this.#origin) {
+    const absolute = /^https?:\/\//i.test(request.path);
+    let url: URL | undefined;
+    if (absolute || request.path.startsWith("/")) {
+      try {
+        url = new URL(absolute ? request.path : `${this.#root}${request.path}`);
+      } catch {
+        url = undefined;
+      }
+    }
+    if (!url || url.origin !== this.#origin || url.username !== "" || url.password !== "") {
       throw new GraphError(
         "graph_request_failed",
-        `Cannot ${request.operation}: Graph returned a link to another host ("${
-          new URL(request.path).origin
-        }")`,
+        `Cannot ${request.operation}: Microsoft Graph returned a link off the Graph host ("${
+          url ? url.origin : "not a URL"
+        }"), which was not followed`,
       );
     }
-    return request.path;
+    return url.href;
   }
 
   async #pause(ms: number, request: GraphRequest): Promise<void> {

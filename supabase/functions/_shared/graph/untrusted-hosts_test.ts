@@ -4,6 +4,10 @@
  * redirect. A local listener stands in for the attacker's host and records everything it receives.
  */
 import assert from "node:assert/strict";
+import { GraphError } from "./errors.ts";
+import { GraphHttp } from "./graph-http.ts";
+import { DEFAULT_RETRY_POLICY } from "./retry.ts";
+import type { TokenProvider } from "./token.ts";
 import { bytesUploadSource } from "./upload-source.ts";
 import { uploadUrlProblem } from "./upload-url.ts";
 import {
@@ -140,6 +144,41 @@ Deno.test("untrusted hosts get nothing: hostile upload URLs and redirects, again
       },
     );
 
+    await t.step("a paging link off the Graph host never gets the token, however it is written", async () => {
+      // Graph's @odata.nextLink is absolute; a hostile one written as a relative "path" used to be glued
+      // onto the Graph root: "http://graph-host" + "@attacker/x" sends the bearer token to the attacker.
+      const attacker = new URL(listener.origin).host;
+      for (
+        const nextLink of [
+          `${listener.origin}/stolen`,
+          `@${attacker}/stolen`,
+          `\t@${attacker}/stolen`,
+        ]
+      ) {
+        await admin.reset({ files: true });
+        listener.received.length = 0;
+        const hostile: typeof fetch = async (input, init) => {
+          const response = await fetch(input, init);
+          if (!String(input).includes("/children")) return response;
+          const page = await response.json();
+          page["@odata.nextLink"] = nextLink;
+          return Response.json(page, { status: response.status });
+        };
+        const { client } = testClient(emulator, { fetch: hostile });
+        const folder = await client.resolveFolder({ link: FOLDER_LINK });
+        const outcome = await (async () => {
+          for await (const _ of client.listChildren(folder)) { /* drain */ }
+        })().then(() => null, (error) => error);
+        assert.deepEqual(listener.received, [], `${JSON.stringify(nextLink)} reached nobody`);
+        const error = await expectGraphError(Promise.reject(outcome), "graph_request_failed");
+        assert.match(
+          error.message,
+          /^Cannot list OneDrive folder "Backups": Microsoft Graph returned a link off the Graph host \(".*"\), which was not followed$/,
+          nextLink,
+        );
+      }
+    });
+
     await t.step("no request follows a redirect: token, Graph, upload host", async () => {
       const steal = `${listener.origin}/stolen`;
       const cases: Array<{
@@ -200,5 +239,63 @@ Deno.test("untrusted hosts get nothing: hostile upload URLs and redirects, again
   } finally {
     await listener.stop();
     await emulator.stop();
+  }
+});
+
+Deno.test("absolute and relative paths resolve only to the Graph host (production root)", async () => {
+  const sent: string[] = [];
+  const http = new GraphHttp({
+    graphBaseUrl: "https://graph.microsoft.com",
+    tokens: { getToken: () => Promise.resolve("token"), invalidate() {} } as unknown as TokenProvider,
+    fetch: (input) => {
+      sent.push(String(input));
+      return Promise.resolve(Response.json({ value: [] }));
+    },
+    sleep: () => Promise.resolve(),
+    now: Date.now,
+    random: () => 0.5,
+    userAgent: "test",
+    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 },
+    log: () => {},
+  });
+  const operation = 'list OneDrive folder "Backups"';
+  for (
+    const path of [
+      "https://graph.microsoft.com/v1.0/drives/d/items/i/children?$skiptoken=x",
+      "HTTPS://GRAPH.MICROSOFT.COM:443/v1.0/me",
+      "/v1.0/drives/d/items/i/children",
+      "/\\evil.example/x",
+    ]
+  ) {
+    sent.length = 0;
+    await http.send({ method: "GET", path, operation });
+    assert.equal(sent.length, 1, path);
+    assert.equal(new URL(sent[0]).origin, "https://graph.microsoft.com", path);
+  }
+  for (
+    const path of [
+      ".evil.example/v1.0/x",
+      "@evil.example/v1.0/x",
+      ":443@evil.example/v1.0/x",
+      "\t@evil.example/x",
+      "\n.evil.example/x",
+      "https:\\\\evil.example/x",
+      "https://evil.example/v1.0/x",
+      "https://graph.microsoft.com.evil.example/v1.0/x",
+      "https://graph.microsoft.com@evil.example/v1.0/x",
+      "http://graph.microsoft.com/v1.0/x",
+      "https://graph.microsoft.com:8443/v1.0/x",
+      "v1.0/x",
+    ]
+  ) {
+    sent.length = 0;
+    await assert.rejects(
+      http.send({ method: "GET", path, operation }),
+      (error: unknown) =>
+        error instanceof GraphError && error.code === "graph_request_failed" &&
+        /returned a link off the Graph host/.test(error.message) && !error.message.includes("token"),
+      JSON.stringify(path),
+    );
+    assert.deepEqual(sent, [], `${JSON.stringify(path)} was not requested`);
   }
 });
