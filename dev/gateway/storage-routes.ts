@@ -13,6 +13,9 @@
  *   (src/storage/database/errors.ts); an object RLS hides is `NoSuchKey` "Object not found" (404).
  * - Upload: the permission is tested first, by inserting (or upserting) the row in a transaction that
  *   is rolled back, before the body is read (Uploader.canUpload → testPermission).
+ * - Empty: the bucket and one object are looked up as the caller; if one is visible, every object is
+ *   deleted as superuser (Storage.emptyBucket → ObjectAdminDeleteAllBefore): reading one object is
+ *   enough to empty a bucket, whatever the delete policies say.
  * - Remove: batch DELETE answers 200 with the rows it could delete (none when RLS hides them); one
  *   object's DELETE looks it up as superuser (404 when absent) then deletes as the caller, and
  *   answers `AccessDenied` "Access denied" when RLS kept it (ObjectStorage.deleteObject).
@@ -721,19 +724,38 @@ async function handleBucket(ctx: StorageContext, c: Context, rest: string): Prom
     return c.json({ message: "Successfully updated" });
   }
   if (method === "POST" && action === "empty") {
-    const removed = await withCallerTransaction(
+    // storage-api (Storage.emptyBucket): the bucket and one object are looked up as the caller; when
+    // the caller sees one, an admin job (service key, no RLS) deletes every object created until now.
+    // Reading a single object is therefore enough to empty a bucket: no delete policy is consulted.
+    const before = new Date();
+    const visible = await withCallerTransaction(
       ctx.pool,
       caller,
-      async (db) =>
-        (
-          await db.query<{ version: string | null }>(
-            "delete from storage.objects where bucket_id = $1 returning version",
-            [id],
-          )
-        ).rows,
+      async (db) => {
+        const bucket = await db.query("select name from storage.buckets where id = $1", [id]);
+        if (!bucket.rows.length) throw notFoundBucket();
+        const one = await db.query(
+          "select id from storage.objects where bucket_id = $1 and created_at <= $2 limit 1",
+          [id, before],
+        );
+        return one.rows.length > 0;
+      },
+      { readOnly: true },
     );
-    for (const row of removed) await ctx.files.remove(id, row.version);
-    return c.json({ message: "Successfully emptied" });
+    if (visible) {
+      const removed = await withOwnerTransaction(
+        ctx.pool,
+        async (db) =>
+          (
+            await db.query<{ version: string | null }>(
+              "delete from storage.objects where bucket_id = $1 and created_at <= $2 returning version",
+              [id, before],
+            )
+          ).rows,
+      );
+      for (const row of removed) await ctx.files.remove(id, row.version);
+    }
+    return c.json({ message: "Empty bucket has been queued. Completion may take up to an hour." });
   }
   if (method === "DELETE" && !action) {
     await withOwnerTransaction(ctx.pool, async (db) => {

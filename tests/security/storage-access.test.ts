@@ -20,6 +20,7 @@ import {
 } from "../integration/support/harness.ts";
 import {
   anonClient,
+  serviceClient,
   signedInClient,
   storageFailure,
   type SupabaseClient,
@@ -166,6 +167,60 @@ Deno.test("signed URLs: for their object only, download-scoped, refused once exp
     assert.ok(!expiredText.includes("signed content"));
   } finally {
     await removeFromStorage(stack, [name, other]);
+    await stack.close();
+  }
+});
+
+Deno.test("emptying a bucket works as on Supabase: one readable object empties it all, so no client may read the backups bucket", async () => {
+  // storage-api's emptyBucket finds the bucket and lists one object as the caller, then queues an
+  // admin job (service key, no RLS) that deletes every object: reading is enough, no delete policy is
+  // needed. The backups bucket stays whole only because no client can read a single object there.
+  const stack = await openStack();
+  const scratch = `rt-empty-${crypto.randomUUID().slice(0, 8)}`;
+  const backup = `security-probe-${crypto.randomUUID().slice(0, 8)}.json.gz`;
+  const service = serviceClient(stack);
+  const policies = [
+    `create policy "rt: members read the scratch bucket" on storage.objects for select to authenticated using (bucket_id = '${scratch}')`,
+    // The read policy main's first migration had, as an app may still carry it, plus a broad one.
+    `create policy "rt: admins read backups" on storage.objects for select to authenticated using (bucket_id = 'backups')`,
+    `create policy "rt: anyone reads buckets" on storage.buckets for select using (true)`,
+  ];
+  const drops = [
+    `drop policy if exists "rt: members read the scratch bucket" on storage.objects`,
+    `drop policy if exists "rt: admins read backups" on storage.objects`,
+    `drop policy if exists "rt: anyone reads buckets" on storage.buckets`,
+  ];
+  try {
+    for (const statement of [...drops, ...policies]) await stack.sql.unsafe(statement);
+    await stack.sql`insert into storage.buckets (id, name, public) values (${scratch}, ${scratch}, false)`;
+    for (const name of ["a.txt", "b.txt"]) {
+      const put = await service.storage.from(scratch).upload(name, new TextEncoder().encode(name));
+      assert.equal(put.error, null, `service uploads ${name}`);
+    }
+    await uploadToStorage(stack, backup, new TextEncoder().encode("private"));
+
+    const member = await signedInClient(stack, memberEmail(stack));
+    const emptied = await member.storage.emptyBucket(scratch);
+    assert.equal(emptied.error, null, JSON.stringify(emptied.error));
+    const [{ left }] = await stack.sql<Array<{ left: number }>>`
+      select count(*)::int as left from storage.objects where bucket_id = ${scratch}`;
+    assert.equal(left, 0, "a caller who can read one object empties the bucket, without any delete policy");
+
+    for (
+      const [who, client] of [
+        ["anon", anonClient(stack)],
+        ["a member", member],
+        ["an admin", await signedInClient(stack, adminEmail(stack))],
+      ] as Array<[string, SupabaseClient]>
+    ) {
+      await client.storage.emptyBucket("backups");
+      assert.ok((await storageNames(stack)).includes(backup), `${who}: emptyBucket leaves the backups`);
+    }
+  } finally {
+    for (const statement of drops) await stack.sql.unsafe(statement);
+    await stack.sql`delete from storage.objects where bucket_id = ${scratch}`;
+    await stack.sql`delete from storage.buckets where id = ${scratch}`;
+    await removeFromStorage(stack, [backup]);
     await stack.close();
   }
 });
