@@ -171,6 +171,119 @@ Deno.test("signed URLs: for their object only, download-scoped, refused once exp
   }
 });
 
+Deno.test("move, copy and signed upload URLs: they work in the app's other buckets, never into or out of backups", async () => {
+  const stack = await openStack();
+  const scratch = `rt-move-${crypto.randomUUID().slice(0, 8)}`;
+  const backup = `security-probe-${crypto.randomUUID().slice(0, 8)}.json.gz`;
+  const secret = "a private backup";
+  const close = await openLikeAnExistingApp(stack);
+  try {
+    await stack.sql`insert into storage.buckets (id, name, public) values (${scratch}, ${scratch}, false)`;
+    await uploadToStorage(stack, backup, new TextEncoder().encode(secret));
+    const member = await signedInClient(stack, memberEmail(stack));
+
+    // Controls: with the app's catch-all policy a member moves, copies and uploads by signed URL in
+    // its other buckets, so the refusals below come from the backups lock, not from missing routes.
+    const own = member.storage.from(scratch);
+    assert.equal((await own.upload("a.txt", new TextEncoder().encode("a"))).error, null);
+    const moved = await own.move("a.txt", "b.txt");
+    assert.equal(moved.error, null, `move: ${JSON.stringify(moved.error)}`);
+    const copied = await own.copy("b.txt", "c.txt");
+    assert.equal(copied.error, null, `copy: ${JSON.stringify(copied.error)}`);
+    assert.equal(await (await own.download("c.txt")).data?.text(), "a");
+    const signedUpload = await own.createSignedUploadUrl("d.txt");
+    assert.equal(signedUpload.error, null, `sign upload: ${JSON.stringify(signedUpload.error)}`);
+    const viaToken = await own.uploadToSignedUrl(
+      "d.txt",
+      signedUpload.data!.token,
+      new TextEncoder().encode("d"),
+    );
+    assert.equal(viaToken.error, null, `upload to signed URL: ${JSON.stringify(viaToken.error)}`);
+    const names = async (bucket: string) =>
+      (await stack.sql<Array<{ name: string }>>`
+        select name from storage.objects where bucket_id = ${bucket} order by name`).map((r) => r.name);
+    assert.deepEqual(await names(scratch), ["b.txt", "c.txt", "d.txt"]);
+
+    for (
+      const [who, client] of [
+        ["anon", anonClient(stack)],
+        ["a member", member],
+        ["an admin", await signedInClient(stack, adminEmail(stack))],
+      ] as Array<[string, SupabaseClient]>
+    ) {
+      const bucket = client.storage.from("backups");
+      const hidden = [400, "404", "Object not found"];
+      // Into the bucket: the update's or insert's WITH CHECK refuses (anon cannot even see the source).
+      const refusedIn = who === "anon" ? hidden : [400, "403", "new row violates row-level security policy"];
+      assert.deepEqual(
+        storageFailure((await bucket.move(backup, "renamed.json.gz")).error),
+        hidden,
+        `${who}: rename`,
+      );
+      assert.deepEqual(
+        storageFailure((await bucket.move(backup, "stolen.json.gz", { destinationBucket: scratch })).error),
+        hidden,
+        `${who}: cannot move a backup out`,
+      );
+      assert.deepEqual(
+        storageFailure((await bucket.copy(backup, "stolen.json.gz", { destinationBucket: scratch })).error),
+        hidden,
+        `${who}: cannot copy a backup out`,
+      );
+      assert.deepEqual(
+        storageFailure(
+          (await client.storage.from(scratch).move("b.txt", PLANTED, { destinationBucket: "backups" })).error,
+        ),
+        refusedIn,
+        `${who}: cannot move a file in`,
+      );
+      assert.deepEqual(
+        storageFailure(
+          (await client.storage.from(scratch).copy("b.txt", PLANTED, { destinationBucket: "backups" })).error,
+        ),
+        refusedIn,
+        `${who}: cannot copy a file in`,
+      );
+      for (const upsert of [false, true]) {
+        const signed = await bucket.createSignedUploadUrl(upsert ? backup : PLANTED, { upsert });
+        assert.equal(signed.data, null, `${who}: no signed upload URL into backups (upsert: ${upsert})`);
+        assert.deepEqual(
+          storageFailure(signed.error),
+          [400, "403", "new row violates row-level security policy"],
+          `${who}: sign upload`,
+        );
+      }
+    }
+    // A signed upload token opens its own path only: one made for the scratch bucket cannot write backups.
+    const token = (await own.createSignedUploadUrl("e.txt")).data!.token;
+    const redirected = await member.storage
+      .from("backups")
+      .uploadToSignedUrl(PLANTED, token, new TextEncoder().encode("planted"));
+    assert.match(
+      String(redirected.error?.message),
+      /does not match the requested object/,
+      "a token signed for another path plants nothing",
+    );
+
+    assert.deepEqual(
+      await names("backups").then((n) =>
+        n.filter((x) => x === backup || x === PLANTED || x === "renamed.json.gz")
+      ),
+      [backup],
+    );
+    assert.ok(!(await names(scratch)).includes("stolen.json.gz"), "nothing left the bucket");
+    const [stored] = await stack.sql<Array<{ size: number }>>`
+      select (metadata->>'size')::int as size from storage.objects where bucket_id = 'backups' and name = ${backup}`;
+    assert.equal(stored.size, secret.length, "the backup is intact");
+  } finally {
+    await close();
+    await stack.sql`delete from storage.objects where bucket_id = ${scratch}`;
+    await stack.sql`delete from storage.buckets where id = ${scratch}`;
+    await removeFromStorage(stack, [backup, PLANTED]);
+    await stack.close();
+  }
+});
+
 Deno.test("emptying a bucket works as on Supabase: one readable object empties it all, so no client may read the backups bucket", async () => {
   // storage-api's emptyBucket finds the bucket and lists one object as the caller, then queues an
   // admin job (service key, no RLS) that deletes every object: reading is enough, no delete policy is
