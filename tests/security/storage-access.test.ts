@@ -9,6 +9,7 @@
  * (tests/security/download-action.test.ts).
  */
 import assert from "node:assert/strict";
+import { createClient } from "@supabase/supabase-js";
 import {
   adminEmail,
   memberEmail,
@@ -167,6 +168,78 @@ Deno.test("signed URLs: for their object only, download-scoped, refused once exp
     assert.ok(!expiredText.includes("signed content"));
   } finally {
     await removeFromStorage(stack, [name, other]);
+    await stack.close();
+  }
+});
+
+Deno.test("a custom role an app gave its API users (granted to authenticator) gets nothing from backups either", async () => {
+  // Apps may mint JWTs with their own role (an auth hook setting `role`); PostgREST and Storage switch to
+  // any role granted to authenticator. Policies `to public` (the app's) apply to it, and so do ours.
+  const stack = await openStack();
+  const role = `rt_app_role_${crypto.randomUUID().slice(0, 8)}`;
+  const scratch = `rt-role-${crypto.randomUUID().slice(0, 8)}`;
+  const backup = `security-probe-${crypto.randomUUID().slice(0, 8)}.json.gz`;
+  const close = await openLikeAnExistingApp(stack);
+  try {
+    await stack.sql.unsafe(`create role ${role} nologin`);
+    await stack.sql.unsafe(`grant ${role} to authenticator`);
+    await stack.sql.unsafe(`grant usage on schema storage to ${role}`);
+    await stack.sql.unsafe(`grant all on storage.objects, storage.buckets to ${role}`);
+    // The app's catch-all for its role, as broad as a policy gets.
+    await stack.sql.unsafe(
+      `create policy "${role} manages files" on storage.objects for all to ${role} using (true) with check (true)`,
+    );
+    await stack.sql`insert into storage.buckets (id, name, public) values (${scratch}, ${scratch}, false)`;
+    await uploadToStorage(stack, backup, new TextEncoder().encode("private"));
+    const { signHs256 } = await import("./support/forged-tokens.ts");
+    const now = Math.floor(Date.now() / 1000);
+    const token = await signHs256(stack.info.jwt_secret, {
+      sub: crypto.randomUUID(),
+      role,
+      iat: now,
+      exp: now + 600,
+    });
+    const client = createClient(stack.info.supabase_url, stack.info.anon_key, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      global: { headers: { authorization: `Bearer ${token}` } },
+    });
+    // Control: the role is live, and the app's role-less policy lets it write the app's other buckets.
+    const elsewhere = await client.storage.from(scratch).upload("x.txt", new TextEncoder().encode("x"));
+    assert.equal(
+      elsewhere.error,
+      null,
+      `the custom role works elsewhere: ${JSON.stringify(elsewhere.error)}`,
+    );
+
+    const bucket = client.storage.from("backups");
+    assert.deepEqual((await bucket.list("", { limit: 1000 })).data ?? [], [], "lists nothing");
+    assert.deepEqual(storageFailure((await bucket.download(backup)).error), [400, "404", "Object not found"]);
+    assert.deepEqual(storageFailure((await bucket.createSignedUrl(backup, 60)).error), [
+      400,
+      "404",
+      "Object not found",
+    ]);
+    assert.deepEqual(storageFailure((await bucket.upload(PLANTED, new TextEncoder().encode("x"))).error), [
+      400,
+      "403",
+      "new row violates row-level security policy",
+    ]);
+    assert.deepEqual((await bucket.remove([backup])).data, []);
+    assert.ok(
+      (await client.storage.updateBucket("backups", { public: true })).error,
+      "cannot open the bucket",
+    );
+    const names = await storageNames(stack);
+    assert.ok(names.includes(backup) && !names.includes(PLANTED));
+  } finally {
+    await close();
+    await stack.sql`delete from storage.objects where bucket_id = ${scratch}`;
+    await stack.sql`delete from storage.buckets where id = ${scratch}`;
+    await removeFromStorage(stack, [backup, PLANTED]);
+    await stack.sql.unsafe(`drop policy if exists "${role} manages files" on storage.objects`);
+    await stack.sql.unsafe(`revoke all on storage.objects, storage.buckets from ${role}`);
+    await stack.sql.unsafe(`revoke usage on schema storage from ${role}`);
+    await stack.sql.unsafe(`drop role if exists ${role}`);
     await stack.close();
   }
 });
