@@ -171,7 +171,7 @@ Deno.test("download: admins only, a 300 s URL for a recorded Storage copy, audit
   }
 });
 
-Deno.test("download: a demoted admin and a signed-out session are refused at once", async () => {
+Deno.test("download: a demoted admin and a signed-out session are refused at once; a URL dies with its file", async () => {
   const stack = await openStack();
   const name = "backup-2001-01-01T00-00-00Z.json.gz";
   const admin = stack.info.users.find((u) => u.admin)!;
@@ -188,7 +188,9 @@ Deno.test("download: a demoted admin and a signed-out session are refused at onc
         headers: { authorization: `Bearer ${token}` },
       });
     const session = await signIn(stack, admin.email);
-    assert.equal((await ask(session)).status, 200, "the admin downloads");
+    const first = await ask(session);
+    assert.equal(first.status, 200, "the admin downloads");
+    const url = String(first.body.url);
 
     // Demoted: the very same, still unexpired, token is refused on the next call.
     await stack.sql`delete from public.user_roles where user_id = ${adminId} and role = 'admin'`;
@@ -211,6 +213,12 @@ Deno.test("download: a demoted admin and a signed-out session are refused at onc
     const stolen = await ask(session);
     assert.equal(stolen.status, 401, JSON.stringify(stolen.body));
     assert.ok(!JSON.stringify(stolen.body).includes("token="));
+
+    // A URL handed out earlier, once the file is gone (retention): nothing, even within its 300 s.
+    await removeFromStorage(stack, [name]);
+    const gone = await fetch(url);
+    assert.equal(gone.status, 400);
+    assert.match(await gone.text(), /Object not found/);
   } finally {
     await stack.sql`delete from public.backup_downloads where run_id = ${run.id}`;
     await stack.sql`delete from public.backup_runs where id = ${run.id}`;
