@@ -8,7 +8,11 @@ import type { Caller } from "./api-keys.ts";
 
 export type Db = Pick<pg.PoolClient, "query">;
 
-/** The roles a token may switch to; anything else is refused before reaching Postgres. */
+/**
+ * The API roles. As with PostgREST and Storage, which connect as `authenticator` and switch to the
+ * token's role, any other role granted to `authenticator` (an app's own) is accepted too; a role
+ * that is not is refused before any work.
+ */
 export const API_ROLES = new Set(["anon", "authenticated", "service_role"]);
 
 export class RoleError extends Error {
@@ -29,11 +33,18 @@ export async function withCallerTransaction<T>(
   work: (db: Db) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
-  if (!API_ROLES.has(caller.role)) throw new RoleError(caller.role);
   const client = await pool.connect();
   let broken = false;
   try {
     await client.query(options.readOnly ? "begin read only" : "begin");
+    if (!API_ROLES.has(caller.role)) {
+      const granted = await client.query(
+        `select 1 from pg_catalog.pg_roles r
+         where r.rolname = $1 and pg_catalog.pg_has_role('authenticator', r.oid, 'member')`,
+        [caller.role],
+      );
+      if (!granted.rows.length) throw new RoleError(caller.role);
+    }
     if (options.beforeRole) await options.beforeRole(client);
     await client.query("select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)", [
       caller.role,

@@ -13,6 +13,9 @@
  *   (src/storage/database/errors.ts); an object RLS hides is `NoSuchKey` "Object not found" (404).
  * - Upload: the permission is tested first, by inserting (or upserting) the row in a transaction that
  *   is rolled back, before the body is read (Uploader.canUpload → testPermission).
+ * - Empty: the bucket and one object are looked up as the caller; if one is visible, every object is
+ *   deleted as superuser (Storage.emptyBucket → ObjectAdminDeleteAllBefore): reading one object is
+ *   enough to empty a bucket, whatever the delete policies say.
  * - Remove: batch DELETE answers 200 with the rows it could delete (none when RLS hides them); one
  *   object's DELETE looks it up as superuser (404 when absent) then deletes as the caller, and
  *   answers `AccessDenied` "Access denied" when RLS kept it (ObjectStorage.deleteObject).
@@ -25,7 +28,9 @@
  * or multipart, `x-upsert`), update (PUT), download (authenticated and public), HEAD, list
  * (`POST /object/list/{bucket}`), delete (`DELETE /object/{bucket}` with `{prefixes}` or one path),
  * signed URLs (`POST /object/sign/{bucket}/{path}`, batch `POST /object/sign/{bucket}`, and
- * `GET /object/sign/{bucket}/{path}?token=`). Anything else answers 501.
+ * `GET /object/sign/{bucket}/{path}?token=`), move and copy (`POST /object/move`, `/object/copy`),
+ * signed upload URLs (`POST` and `PUT /object/upload/sign/{bucket}/{path}`). Anything else (TUS
+ * resumable uploads, `/object/info`, `list-v2`, image rendering) answers 501.
  */
 import { Hono, type Context } from "hono";
 import type pg from "pg";
@@ -242,12 +247,14 @@ async function upload(
   c: Context,
   bucketId: string,
   name: string,
-  mode: "create" | "update",
+  requested: "create" | "update" | "upsert",
+  as?: Caller,
 ) {
-  const caller = await storageCaller(ctx, c);
+  const caller = as ?? (await storageCaller(ctx, c));
   if (!name) throw new StorageError(400, "InvalidKey", "Invalid Key", "The object name is empty");
   const bucket = await ownerBucket(ctx, bucketId);
-  const upsert = mode === "update" || (c.req.header("x-upsert") ?? "").toLowerCase() === "true";
+  const mode = requested === "update" ? "update" : "create";
+  const upsert = requested !== "create" || (!as && (c.req.header("x-upsert") ?? "").toLowerCase() === "true");
   // As storage-api: RLS decides before a byte of the body is read or stored.
   await canUpload(ctx, caller, bucketId, name, upsert);
   const incoming = await incomingObject(c);
@@ -530,6 +537,229 @@ async function removeMany(
   return deleted;
 }
 
+/** storage-api's SIGNED_URL_SCOPE_UPLOAD and its fixed lifetime (uploadSignedUrlExpirationTime). */
+const SIGNED_URL_SCOPE_UPLOAD = "upload";
+const SIGNED_UPLOAD_URL_SECONDS = 2 * 60 * 60;
+
+function requiredString(body: Record<string, unknown>, key: string): string {
+  const value = body[key];
+  if (typeof value !== "string" || !value) {
+    throw new StorageError(400, "InvalidRequest", "Error", `body must have required property '${key}'`);
+  }
+  return value;
+}
+
+/**
+ * storage-api's ObjectStorage.moveObject: the source is found and updated to its new bucket and name
+ * as the caller in a transaction that is rolled back (testPermission), so select and update policies,
+ * both USING on the source and WITH CHECK on the destination, decide; then the move is done as
+ * superuser with the bytes under a new version.
+ */
+async function move(ctx: StorageContext, c: Context): Promise<Response> {
+  const caller = await storageCaller(ctx, c);
+  const body = await jsonBody(c);
+  const bucketId = requiredString(body, "bucketId");
+  const sourceKey = requiredString(body, "sourceKey");
+  const destinationKey = requiredString(body, "destinationKey");
+  const destinationBucket =
+    typeof body.destinationBucket === "string" && body.destinationBucket ? body.destinationBucket : bucketId;
+  try {
+    await withCallerTransaction(ctx.pool, caller, async (db) => {
+      const found = await db.query("select id from storage.objects where bucket_id = $1 and name = $2", [
+        bucketId,
+        sourceKey,
+      ]);
+      if (!found.rows.length) throw notFoundObject();
+      const updated = await db.query(
+        `update storage.objects set bucket_id = $3, name = $4, owner = $5::uuid, owner_id = $5
+         where bucket_id = $1 and name = $2 returning id`,
+        [bucketId, sourceKey, destinationBucket, destinationKey, caller.userId ?? null],
+      );
+      if (!updated.rows.length) throw notFoundObject();
+      throw new PermissionTested();
+    });
+  } catch (error) {
+    if (!(error instanceof PermissionTested)) throw error;
+  }
+  await ownerBucket(ctx, destinationBucket);
+  const source = await ownerObject(ctx, bucketId, sourceKey);
+  if (bucketId === destinationBucket && sourceKey === destinationKey) {
+    return c.json({ message: "Successfully moved" });
+  }
+  const file = await ctx.files.open(bucketId, source.version);
+  if (!file) throw notFoundObject();
+  const staged = await ctx.files.stage(file.stream, Infinity);
+  let committed = false;
+  try {
+    await withOwnerTransaction(ctx.pool, async (db) => {
+      await db.query(
+        `update storage.objects set bucket_id = $3, name = $4, version = $5, owner = $6::uuid, owner_id = $6,
+           updated_at = now() where bucket_id = $1 and name = $2`,
+        [bucketId, sourceKey, destinationBucket, destinationKey, staged.version, caller.userId ?? null],
+      );
+      await ctx.files.commit(destinationBucket, staged);
+      committed = true;
+    });
+  } catch (error) {
+    if (committed) await ctx.files.remove(destinationBucket, staged.version);
+    else await ctx.files.discard(staged);
+    throw error;
+  }
+  await ctx.files.remove(bucketId, source.version);
+  return c.json({ message: "Successfully moved" });
+}
+
+/**
+ * storage-api's ObjectStorage.copyObject: the source is read as the caller (select policies), the
+ * destination row is tested as the caller like an upload (canUpload: insert, or upsert with
+ * `x-upsert: true`), then the copy is written as superuser.
+ */
+async function copy(ctx: StorageContext, c: Context): Promise<Response> {
+  const caller = await storageCaller(ctx, c);
+  const body = await jsonBody(c);
+  const bucketId = requiredString(body, "bucketId");
+  const sourceKey = requiredString(body, "sourceKey");
+  const destinationKey = requiredString(body, "destinationKey");
+  const destinationBucket =
+    typeof body.destinationBucket === "string" && body.destinationBucket ? body.destinationBucket : bucketId;
+  const upsert = (c.req.header("x-upsert") ?? "").toLowerCase() === "true";
+  const source = await withCallerTransaction(
+    ctx.pool,
+    caller,
+    async (db) =>
+      (
+        await db.query<{ version: string | null; metadata: Record<string, unknown> | null }>(
+          "select version, metadata from storage.objects where bucket_id = $1 and name = $2",
+          [bucketId, sourceKey],
+        )
+      ).rows[0],
+    { readOnly: true },
+  );
+  if (!source) throw notFoundObject();
+  await ownerBucket(ctx, destinationBucket);
+  await canUpload(ctx, caller, destinationBucket, destinationKey, upsert);
+  const file = await ctx.files.open(bucketId, source.version);
+  if (!file) throw notFoundObject();
+  const staged = await ctx.files.stage(file.stream, Infinity);
+  let previous: string | null = null;
+  let committed = false;
+  try {
+    const id = await withOwnerTransaction(ctx.pool, async (db) => {
+      const old = await db.query<{ version: string | null }>(
+        "select version from storage.objects where bucket_id = $1 and name = $2 for update",
+        [destinationBucket, destinationKey],
+      );
+      previous = old.rows[0]?.version ?? null;
+      const row = await db.query<{ id: string }>(
+        `insert into storage.objects (bucket_id, name, owner, owner_id, metadata, version)
+         values ($1, $2, $3::uuid, $3, $4::jsonb, $5)
+         on conflict (bucket_id, name) do update set metadata = excluded.metadata, version = excluded.version,
+           owner = excluded.owner, owner_id = excluded.owner_id, updated_at = now()
+         returning id::text as id`,
+        [
+          destinationBucket,
+          destinationKey,
+          caller.userId ?? null,
+          JSON.stringify({ ...(source.metadata ?? {}), lastModified: new Date().toUTCString() }),
+          staged.version,
+        ],
+      );
+      await ctx.files.commit(destinationBucket, staged);
+      committed = true;
+      return (row.rows[0] as { id: string }).id;
+    });
+    if (previous) await ctx.files.remove(destinationBucket, previous);
+    return c.json({ Id: id, Key: `${destinationBucket}/${destinationKey}` });
+  } catch (error) {
+    if (committed) await ctx.files.remove(destinationBucket, staged.version);
+    else await ctx.files.discard(staged);
+    throw error;
+  }
+}
+
+/**
+ * storage-api's signUploadObjectUrl: the caller must be allowed to upload there (canUpload, as the
+ * caller), then a token scoped to `upload` for this one path, with the caller as owner and the upsert
+ * flag, lives two hours.
+ */
+async function signUpload(
+  ctx: StorageContext,
+  c: Context,
+  bucketId: string,
+  name: string,
+): Promise<Response> {
+  const caller = await storageCaller(ctx, c);
+  if (!name) throw new StorageError(400, "InvalidKey", "Invalid Key", "The object name is empty");
+  await ownerBucket(ctx, bucketId);
+  const upsert = (c.req.header("x-upsert") ?? "").toLowerCase() === "true";
+  await canUpload(ctx, caller, bucketId, name, upsert);
+  const now = Math.floor(Date.now() / 1000);
+  const token = await signJwt(ctx.jwtSecret, {
+    owner: caller.userId,
+    url: `${bucketId}/${name}`,
+    upsert,
+    scope: SIGNED_URL_SCOPE_UPLOAD,
+    iat: now,
+    exp: now + SIGNED_UPLOAD_URL_SECONDS,
+  });
+  return c.json({ url: `/object/upload/sign/${bucketId}/${name}?token=${token}`, token });
+}
+
+/** storage-api's uploadSignedObject: the token is verified for this path, then written as superuser. */
+async function uploadSigned(
+  ctx: StorageContext,
+  c: Context,
+  bucketId: string,
+  name: string,
+): Promise<Response> {
+  const claims = await signedClaims(ctx, c, SIGNED_URL_SCOPE_UPLOAD, `${bucketId}/${name}`);
+  const owner = typeof claims.owner === "string" ? claims.owner : undefined;
+  const superuser: Caller = {
+    role: "service_role",
+    claims: { role: "service_role" },
+    ...(owner ? { userId: owner } : {}),
+  };
+  return upload(ctx, c, bucketId, name, claims.upsert === true ? "upsert" : "create", superuser);
+}
+
+/** storage-api's verifyObjectSignature: signature and expiry, scope, and the path the token names. */
+async function signedClaims(
+  ctx: StorageContext,
+  c: Context,
+  scope: string,
+  url: string,
+): Promise<Record<string, unknown>> {
+  const token = c.req.query("token");
+  if (!token)
+    throw new StorageError(400, "InvalidRequest", "Error", "querystring must have required property 'token'");
+  let claims: Record<string, unknown>;
+  try {
+    claims = await verifyJwt(ctx.jwtSecret, token);
+  } catch (error) {
+    if (error instanceof TokenError) {
+      throw new StorageError(
+        400,
+        "InvalidJWT",
+        "InvalidJWT",
+        error.problem === "expired" ? "jwt expired" : "invalid signature",
+      );
+    }
+    throw error;
+  }
+  if (claims.scope !== scope) {
+    throw new StorageError(400, "InvalidSignature", "InvalidSignature", `Token is not scoped for ${scope}`);
+  }
+  if (claims.url !== url) {
+    throw new StorageError(
+      400,
+      "InvalidSignature",
+      "InvalidSignature",
+      "The signed URL does not match the requested object",
+    );
+  }
+  return claims;
+}
+
 async function handleObject(ctx: StorageContext, c: Context, rest: string): Promise<Response> {
   const method = c.req.method;
   const parts = splitPath(rest);
@@ -537,50 +767,20 @@ async function handleObject(ctx: StorageContext, c: Context, rest: string): Prom
   if (!first) throw new StorageError(400, "InvalidRequest", "Error", "The bucket is missing from the path");
 
   if (first === "list" && method === "POST" && second) return list(ctx, c, second);
+  if (first === "move" && method === "POST" && !second) return move(ctx, c);
+  if (first === "copy" && method === "POST" && !second) return copy(ctx, c);
+  if (first === "upload" && second === "sign" && parts[2]) {
+    const name = parts.slice(3).join("/");
+    if (method === "POST") return signUpload(ctx, c, parts[2], name);
+    if (method === "PUT") return uploadSigned(ctx, c, parts[2], name);
+  }
   if (first === "move" || first === "copy" || first === "info" || first === "upload" || first === "list-v2") {
     throw unsupported(`${method} /object/${first}`);
   }
   if (first === "sign" && second) {
     const name = parts.slice(2).join("/");
     if (method === "GET") {
-      const token = c.req.query("token");
-      if (!token)
-        throw new StorageError(
-          400,
-          "InvalidRequest",
-          "Error",
-          "querystring must have required property 'token'",
-        );
-      let claims: Record<string, unknown>;
-      try {
-        claims = await verifyJwt(ctx.jwtSecret, token);
-      } catch (error) {
-        if (error instanceof TokenError) {
-          throw new StorageError(
-            400,
-            "InvalidJWT",
-            "InvalidJWT",
-            error.problem === "expired" ? "jwt expired" : "invalid signature",
-          );
-        }
-        throw error;
-      }
-      if (claims.scope !== SIGNED_URL_SCOPE_DOWNLOAD) {
-        throw new StorageError(
-          400,
-          "InvalidSignature",
-          "InvalidSignature",
-          `Token is not scoped for ${SIGNED_URL_SCOPE_DOWNLOAD}`,
-        );
-      }
-      if (claims.url !== `${second}/${name}`) {
-        throw new StorageError(
-          400,
-          "InvalidSignature",
-          "InvalidSignature",
-          "The signed URL does not match the requested object",
-        );
-      }
+      await signedClaims(ctx, c, SIGNED_URL_SCOPE_DOWNLOAD, `${second}/${name}`);
       return streamObject(ctx, c, second, await ownerObject(ctx, second, name));
     }
     if (method === "POST") {
@@ -721,19 +921,38 @@ async function handleBucket(ctx: StorageContext, c: Context, rest: string): Prom
     return c.json({ message: "Successfully updated" });
   }
   if (method === "POST" && action === "empty") {
-    const removed = await withCallerTransaction(
+    // storage-api (Storage.emptyBucket): the bucket and one object are looked up as the caller; when
+    // the caller sees one, an admin job (service key, no RLS) deletes every object created until now.
+    // Reading a single object is therefore enough to empty a bucket: no delete policy is consulted.
+    const before = new Date();
+    const visible = await withCallerTransaction(
       ctx.pool,
       caller,
-      async (db) =>
-        (
-          await db.query<{ version: string | null }>(
-            "delete from storage.objects where bucket_id = $1 returning version",
-            [id],
-          )
-        ).rows,
+      async (db) => {
+        const bucket = await db.query("select name from storage.buckets where id = $1", [id]);
+        if (!bucket.rows.length) throw notFoundBucket();
+        const one = await db.query(
+          "select id from storage.objects where bucket_id = $1 and created_at <= $2 limit 1",
+          [id, before],
+        );
+        return one.rows.length > 0;
+      },
+      { readOnly: true },
     );
-    for (const row of removed) await ctx.files.remove(id, row.version);
-    return c.json({ message: "Successfully emptied" });
+    if (visible) {
+      const removed = await withOwnerTransaction(
+        ctx.pool,
+        async (db) =>
+          (
+            await db.query<{ version: string | null }>(
+              "delete from storage.objects where bucket_id = $1 and created_at <= $2 returning version",
+              [id, before],
+            )
+          ).rows,
+      );
+      for (const row of removed) await ctx.files.remove(id, row.version);
+    }
+    return c.json({ message: "Empty bucket has been queued. Completion may take up to an hour." });
   }
   if (method === "DELETE" && !action) {
     await withOwnerTransaction(ctx.pool, async (db) => {

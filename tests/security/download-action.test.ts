@@ -12,7 +12,9 @@ import {
   callFunction,
   memberEmail,
   openStack,
+  removeFromStorage,
   signIn,
+  uploadToStorage,
   waitForIdle,
   waitForRun,
 } from "../integration/support/harness.ts";
@@ -165,6 +167,62 @@ Deno.test("download: admins only, a 300 s URL for a recorded Storage copy, audit
     assert.equal(n, 1, "refused calls left no download record");
   } finally {
     if (createdSecret) await stack.sql`delete from vault.secrets where name = ${CRON_SECRET_NAME}`;
+    await stack.close();
+  }
+});
+
+Deno.test("download: a demoted admin and a signed-out session are refused at once; a URL dies with its file", async () => {
+  const stack = await openStack();
+  const name = "backup-2001-01-01T00-00-00Z.json.gz";
+  const admin = stack.info.users.find((u) => u.admin)!;
+  const [{ id: adminId }] = await stack.sql<Array<{ id: string }>>`
+    select id::text from auth.users where email = ${admin.email}`;
+  const [run] = await stack.sql<Array<{ id: string }>>`
+    insert into public.backup_runs (trigger, status, finished_at, file_name, storage_path, storage_status, onedrive_status)
+    values ('cli', 'success', now(), ${name}, ${name}, 'success', 'skipped') returning id::text`;
+  try {
+    await uploadToStorage(stack, name, new TextEncoder().encode("recorded"));
+    const ask = (token: string) =>
+      callFunction(stack, {
+        body: { action: "download", run_id: run.id },
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const session = await signIn(stack, admin.email);
+    const first = await ask(session);
+    assert.equal(first.status, 200, "the admin downloads");
+    const url = String(first.body.url);
+
+    // Demoted: the very same, still unexpired, token is refused on the next call.
+    await stack.sql`delete from public.user_roles where user_id = ${adminId} and role = 'admin'`;
+    try {
+      const demoted = await ask(session);
+      assert.equal(demoted.status, 403, JSON.stringify(demoted.body));
+    } finally {
+      await stack
+        .sql`insert into public.user_roles (user_id, role) values (${adminId}, 'admin') on conflict do nothing`;
+    }
+    assert.equal((await ask(session)).status, 200, "an admin again");
+
+    // Signed out (the session revoked, e.g. after a theft): its access token no longer works.
+    const out = await fetch(`${stack.info.supabase_url}/auth/v1/logout?scope=local`, {
+      method: "POST",
+      headers: { apikey: stack.info.anon_key, authorization: `Bearer ${session}` },
+    });
+    await out.body?.cancel();
+    assert.ok(out.ok, `logout: HTTP ${out.status}`);
+    const stolen = await ask(session);
+    assert.equal(stolen.status, 401, JSON.stringify(stolen.body));
+    assert.ok(!JSON.stringify(stolen.body).includes("token="));
+
+    // A URL handed out earlier, once the file is gone (retention): nothing, even within its 300 s.
+    await removeFromStorage(stack, [name]);
+    const gone = await fetch(url);
+    assert.equal(gone.status, 400);
+    assert.match(await gone.text(), /Object not found/);
+  } finally {
+    await stack.sql`delete from public.backup_downloads where run_id = ${run.id}`;
+    await stack.sql`delete from public.backup_runs where id = ${run.id}`;
+    await removeFromStorage(stack, [name]);
     await stack.close();
   }
 });

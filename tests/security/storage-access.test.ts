@@ -9,6 +9,7 @@
  * (tests/security/download-action.test.ts).
  */
 import assert from "node:assert/strict";
+import { createClient } from "@supabase/supabase-js";
 import {
   adminEmail,
   memberEmail,
@@ -20,6 +21,7 @@ import {
 } from "../integration/support/harness.ts";
 import {
   anonClient,
+  serviceClient,
   signedInClient,
   storageFailure,
   type SupabaseClient,
@@ -166,6 +168,245 @@ Deno.test("signed URLs: for their object only, download-scoped, refused once exp
     assert.ok(!expiredText.includes("signed content"));
   } finally {
     await removeFromStorage(stack, [name, other]);
+    await stack.close();
+  }
+});
+
+Deno.test("a custom role an app gave its API users (granted to authenticator) gets nothing from backups either", async () => {
+  // Apps may mint JWTs with their own role (an auth hook setting `role`); PostgREST and Storage switch to
+  // any role granted to authenticator. Policies `to public` (the app's) apply to it, and so do ours.
+  const stack = await openStack();
+  const role = `rt_app_role_${crypto.randomUUID().slice(0, 8)}`;
+  const scratch = `rt-role-${crypto.randomUUID().slice(0, 8)}`;
+  const backup = `security-probe-${crypto.randomUUID().slice(0, 8)}.json.gz`;
+  const close = await openLikeAnExistingApp(stack);
+  try {
+    await stack.sql.unsafe(`create role ${role} nologin`);
+    await stack.sql.unsafe(`grant ${role} to authenticator`);
+    await stack.sql.unsafe(`grant usage on schema storage to ${role}`);
+    await stack.sql.unsafe(`grant all on storage.objects, storage.buckets to ${role}`);
+    // The app's catch-all for its role, as broad as a policy gets.
+    await stack.sql.unsafe(
+      `create policy "${role} manages files" on storage.objects for all to ${role} using (true) with check (true)`,
+    );
+    await stack.sql`insert into storage.buckets (id, name, public) values (${scratch}, ${scratch}, false)`;
+    await uploadToStorage(stack, backup, new TextEncoder().encode("private"));
+    const { signHs256 } = await import("./support/forged-tokens.ts");
+    const now = Math.floor(Date.now() / 1000);
+    const token = await signHs256(stack.info.jwt_secret, {
+      sub: crypto.randomUUID(),
+      role,
+      iat: now,
+      exp: now + 600,
+    });
+    const client = createClient(stack.info.supabase_url, stack.info.anon_key, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      global: { headers: { authorization: `Bearer ${token}` } },
+    });
+    // Control: the role is live, and the app's role-less policy lets it write the app's other buckets.
+    const elsewhere = await client.storage.from(scratch).upload("x.txt", new TextEncoder().encode("x"));
+    assert.equal(
+      elsewhere.error,
+      null,
+      `the custom role works elsewhere: ${JSON.stringify(elsewhere.error)}`,
+    );
+
+    const bucket = client.storage.from("backups");
+    assert.deepEqual((await bucket.list("", { limit: 1000 })).data ?? [], [], "lists nothing");
+    assert.deepEqual(storageFailure((await bucket.download(backup)).error), [400, "404", "Object not found"]);
+    assert.deepEqual(storageFailure((await bucket.createSignedUrl(backup, 60)).error), [
+      400,
+      "404",
+      "Object not found",
+    ]);
+    assert.deepEqual(storageFailure((await bucket.upload(PLANTED, new TextEncoder().encode("x"))).error), [
+      400,
+      "403",
+      "new row violates row-level security policy",
+    ]);
+    assert.deepEqual((await bucket.remove([backup])).data, []);
+    assert.ok(
+      (await client.storage.updateBucket("backups", { public: true })).error,
+      "cannot open the bucket",
+    );
+    const names = await storageNames(stack);
+    assert.ok(names.includes(backup) && !names.includes(PLANTED));
+  } finally {
+    await close();
+    await stack.sql`delete from storage.objects where bucket_id = ${scratch}`;
+    await stack.sql`delete from storage.buckets where id = ${scratch}`;
+    await removeFromStorage(stack, [backup, PLANTED]);
+    await stack.sql.unsafe(`drop policy if exists "${role} manages files" on storage.objects`);
+    await stack.sql.unsafe(`revoke all on storage.objects, storage.buckets from ${role}`);
+    await stack.sql.unsafe(`revoke usage on schema storage from ${role}`);
+    await stack.sql.unsafe(`drop role if exists ${role}`);
+    await stack.close();
+  }
+});
+
+Deno.test("move, copy and signed upload URLs: they work in the app's other buckets, never into or out of backups", async () => {
+  const stack = await openStack();
+  const scratch = `rt-move-${crypto.randomUUID().slice(0, 8)}`;
+  const backup = `security-probe-${crypto.randomUUID().slice(0, 8)}.json.gz`;
+  const secret = "a private backup";
+  const close = await openLikeAnExistingApp(stack);
+  try {
+    await stack.sql`insert into storage.buckets (id, name, public) values (${scratch}, ${scratch}, false)`;
+    await uploadToStorage(stack, backup, new TextEncoder().encode(secret));
+    const member = await signedInClient(stack, memberEmail(stack));
+
+    // Controls: with the app's catch-all policy a member moves, copies and uploads by signed URL in
+    // its other buckets, so the refusals below come from the backups lock, not from missing routes.
+    const own = member.storage.from(scratch);
+    assert.equal((await own.upload("a.txt", new TextEncoder().encode("a"))).error, null);
+    const moved = await own.move("a.txt", "b.txt");
+    assert.equal(moved.error, null, `move: ${JSON.stringify(moved.error)}`);
+    const copied = await own.copy("b.txt", "c.txt");
+    assert.equal(copied.error, null, `copy: ${JSON.stringify(copied.error)}`);
+    assert.equal(await (await own.download("c.txt")).data?.text(), "a");
+    const signedUpload = await own.createSignedUploadUrl("d.txt");
+    assert.equal(signedUpload.error, null, `sign upload: ${JSON.stringify(signedUpload.error)}`);
+    const viaToken = await own.uploadToSignedUrl(
+      "d.txt",
+      signedUpload.data!.token,
+      new TextEncoder().encode("d"),
+    );
+    assert.equal(viaToken.error, null, `upload to signed URL: ${JSON.stringify(viaToken.error)}`);
+    const names = async (bucket: string) =>
+      (await stack.sql<Array<{ name: string }>>`
+        select name from storage.objects where bucket_id = ${bucket} order by name`).map((r) => r.name);
+    assert.deepEqual(await names(scratch), ["b.txt", "c.txt", "d.txt"]);
+
+    for (
+      const [who, client] of [
+        ["anon", anonClient(stack)],
+        ["a member", member],
+        ["an admin", await signedInClient(stack, adminEmail(stack))],
+      ] as Array<[string, SupabaseClient]>
+    ) {
+      const bucket = client.storage.from("backups");
+      const hidden = [400, "404", "Object not found"];
+      // Into the bucket: the update's or insert's WITH CHECK refuses (anon cannot even see the source).
+      const refusedIn = who === "anon" ? hidden : [400, "403", "new row violates row-level security policy"];
+      assert.deepEqual(
+        storageFailure((await bucket.move(backup, "renamed.json.gz")).error),
+        hidden,
+        `${who}: rename`,
+      );
+      assert.deepEqual(
+        storageFailure((await bucket.move(backup, "stolen.json.gz", { destinationBucket: scratch })).error),
+        hidden,
+        `${who}: cannot move a backup out`,
+      );
+      assert.deepEqual(
+        storageFailure((await bucket.copy(backup, "stolen.json.gz", { destinationBucket: scratch })).error),
+        hidden,
+        `${who}: cannot copy a backup out`,
+      );
+      assert.deepEqual(
+        storageFailure(
+          (await client.storage.from(scratch).move("b.txt", PLANTED, { destinationBucket: "backups" })).error,
+        ),
+        refusedIn,
+        `${who}: cannot move a file in`,
+      );
+      assert.deepEqual(
+        storageFailure(
+          (await client.storage.from(scratch).copy("b.txt", PLANTED, { destinationBucket: "backups" })).error,
+        ),
+        refusedIn,
+        `${who}: cannot copy a file in`,
+      );
+      for (const upsert of [false, true]) {
+        const signed = await bucket.createSignedUploadUrl(upsert ? backup : PLANTED, { upsert });
+        assert.equal(signed.data, null, `${who}: no signed upload URL into backups (upsert: ${upsert})`);
+        assert.deepEqual(
+          storageFailure(signed.error),
+          [400, "403", "new row violates row-level security policy"],
+          `${who}: sign upload`,
+        );
+      }
+    }
+    // A signed upload token opens its own path only: one made for the scratch bucket cannot write backups.
+    const token = (await own.createSignedUploadUrl("e.txt")).data!.token;
+    const redirected = await member.storage
+      .from("backups")
+      .uploadToSignedUrl(PLANTED, token, new TextEncoder().encode("planted"));
+    assert.match(
+      String(redirected.error?.message),
+      /does not match the requested object/,
+      "a token signed for another path plants nothing",
+    );
+
+    assert.deepEqual(
+      await names("backups").then((n) =>
+        n.filter((x) => x === backup || x === PLANTED || x === "renamed.json.gz")
+      ),
+      [backup],
+    );
+    assert.ok(!(await names(scratch)).includes("stolen.json.gz"), "nothing left the bucket");
+    const [stored] = await stack.sql<Array<{ size: number }>>`
+      select (metadata->>'size')::int as size from storage.objects where bucket_id = 'backups' and name = ${backup}`;
+    assert.equal(stored.size, secret.length, "the backup is intact");
+  } finally {
+    await close();
+    await stack.sql`delete from storage.objects where bucket_id = ${scratch}`;
+    await stack.sql`delete from storage.buckets where id = ${scratch}`;
+    await removeFromStorage(stack, [backup, PLANTED]);
+    await stack.close();
+  }
+});
+
+Deno.test("emptying a bucket works as on Supabase: one readable object empties it all, so no client may read the backups bucket", async () => {
+  // storage-api's emptyBucket finds the bucket and lists one object as the caller, then queues an
+  // admin job (service key, no RLS) that deletes every object: reading is enough, no delete policy is
+  // needed. The backups bucket stays whole only because no client can read a single object there.
+  const stack = await openStack();
+  const scratch = `rt-empty-${crypto.randomUUID().slice(0, 8)}`;
+  const backup = `security-probe-${crypto.randomUUID().slice(0, 8)}.json.gz`;
+  const service = serviceClient(stack);
+  const policies = [
+    `create policy "rt: members read the scratch bucket" on storage.objects for select to authenticated using (bucket_id = '${scratch}')`,
+    // The read policy main's first migration had, as an app may still carry it, plus a broad one.
+    `create policy "rt: admins read backups" on storage.objects for select to authenticated using (bucket_id = 'backups')`,
+    `create policy "rt: anyone reads buckets" on storage.buckets for select using (true)`,
+  ];
+  const drops = [
+    `drop policy if exists "rt: members read the scratch bucket" on storage.objects`,
+    `drop policy if exists "rt: admins read backups" on storage.objects`,
+    `drop policy if exists "rt: anyone reads buckets" on storage.buckets`,
+  ];
+  try {
+    for (const statement of [...drops, ...policies]) await stack.sql.unsafe(statement);
+    await stack.sql`insert into storage.buckets (id, name, public) values (${scratch}, ${scratch}, false)`;
+    for (const name of ["a.txt", "b.txt"]) {
+      const put = await service.storage.from(scratch).upload(name, new TextEncoder().encode(name));
+      assert.equal(put.error, null, `service uploads ${name}`);
+    }
+    await uploadToStorage(stack, backup, new TextEncoder().encode("private"));
+
+    const member = await signedInClient(stack, memberEmail(stack));
+    const emptied = await member.storage.emptyBucket(scratch);
+    assert.equal(emptied.error, null, JSON.stringify(emptied.error));
+    const [{ left }] = await stack.sql<Array<{ left: number }>>`
+      select count(*)::int as left from storage.objects where bucket_id = ${scratch}`;
+    assert.equal(left, 0, "a caller who can read one object empties the bucket, without any delete policy");
+
+    for (
+      const [who, client] of [
+        ["anon", anonClient(stack)],
+        ["a member", member],
+        ["an admin", await signedInClient(stack, adminEmail(stack))],
+      ] as Array<[string, SupabaseClient]>
+    ) {
+      await client.storage.emptyBucket("backups");
+      assert.ok((await storageNames(stack)).includes(backup), `${who}: emptyBucket leaves the backups`);
+    }
+  } finally {
+    for (const statement of drops) await stack.sql.unsafe(statement);
+    await stack.sql`delete from storage.objects where bucket_id = ${scratch}`;
+    await stack.sql`delete from storage.buckets where id = ${scratch}`;
+    await removeFromStorage(stack, [backup]);
     await stack.close();
   }
 });
