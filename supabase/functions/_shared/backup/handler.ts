@@ -9,6 +9,8 @@ import { describeProblems } from "./config.ts";
 import type { Sql } from "./db.ts";
 import { errorMessage } from "./errors.ts";
 import { type OneDriveClient, type PipelineDeps, reapAndAlert, startBackup } from "./pipeline.ts";
+import { rateLimitedResponse } from "./run-rate-limit.ts";
+import { retentionStatus } from "./retention-plan.ts";
 import type { BackupSchedule } from "./schedule.ts";
 import type { StorageClient } from "./storage.ts";
 
@@ -141,6 +143,10 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
         ),
       );
     }
+    if (started.kind === "rate_limited") {
+      const limited = rateLimitedResponse(started);
+      return json(limited.status, limited.body, limited.headers);
+    }
     if (started.kind === "busy") {
       return fail(409, "A backup is already running: wait for it to finish", { run_id: started.runningId });
     }
@@ -175,7 +181,8 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
       destination: { kind: dest?.kind ?? null, folder_name: await folderName() },
       onedrive_enabled: config.azure !== null && dest !== null,
       compression: config.compression,
-      retention_count: config.retentionCount,
+      retention_count: config.retention.keepAll ? 0 : config.retention.keepLast,
+      retention: retentionStatus(config.retention),
       schemas: config.schemas,
       schedule,
       ...(scheduleError ? { schedule_error: scheduleError } : {}),
