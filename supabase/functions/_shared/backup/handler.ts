@@ -130,8 +130,8 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
   async function run(caller: Caller): Promise<Response> {
     if (!config.dbUrl) return fail(500, `Cannot start the backup: ${describeProblems(config.problems)}`);
     const params = caller.kind === "user"
-      ? { trigger: "manual" as const, requestedBy: caller.userId }
-      : { trigger: "schedule" as const, requestedBy: null };
+      ? { trigger: "manual" as const, requestedBy: caller.userId, rateLimited: true }
+      : { trigger: "schedule" as const, requestedBy: null, rateLimited: true };
     let started;
     try {
       started = await startBackup(pipelineDeps, params);

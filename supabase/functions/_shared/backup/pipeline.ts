@@ -100,6 +100,8 @@ export interface PipelineDeps {
 export interface RunParams {
   trigger: RunTrigger;
   requestedBy: string | null;
+  /** Refuse the run while another started or ended less than a minute ago (the HTTP entry point). */
+  rateLimited?: boolean;
 }
 
 export interface RunOutcome {
@@ -214,12 +216,7 @@ async function freshFileName(deps: PipelineDeps): Promise<string> {
 export async function startBackup(deps: PipelineDeps, params: RunParams): Promise<StartOutcome> {
   await reapAndAlert(deps);
   const onedriveSkipped = deps.onedrive === null || deps.config.azure === null;
-  // Runs started through the function are rate limited (runs.ts); the CLI is not.
-  const start = await startRun(deps.sql, {
-    ...params,
-    onedriveSkipped,
-    rateLimited: params.trigger !== "cli",
-  });
+  const start = await startRun(deps.sql, { ...params, onedriveSkipped });
   if (!start.started) {
     return "rateLimited" in start
       ? {
