@@ -11,8 +11,8 @@ import { setSchedule } from "../../supabase/functions/_shared/backup/schedule.ts
 import { applyFiles, databaseUrl, projectSetupFiles, serverUrl, type Sql } from "./support/database.ts";
 import {
   assertClientsLockedOut,
-  hourlyCronDueSoon,
   autoBackupJobs,
+  hourlyCronDueSoon,
   queuedRequests,
   runScheduleScenario,
   vaultSecrets,
