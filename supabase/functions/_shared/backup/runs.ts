@@ -73,7 +73,8 @@ function isOneRunningViolation(error: unknown): boolean {
 /**
  * Inserts the running row. When another run holds the slot, returns its id instead (HTTP 409). With
  * `rateLimited`, refuses (HTTP 429) while any other run started or ended less than
- * MIN_RUN_INTERVAL_SECONDS ago, by the database's clock: the check and the insert are one statement,
+ * MIN_RUN_INTERVAL_SECONDS ago, by the database's clock (a run the reaper closed ended at its last
+ * heartbeat, so a crashed run never delays the next one): the check and the insert are one statement,
  * and two concurrent starts still meet the one-running index, so two function instances cannot both
  * pass. The insert and the lookup of the running row are not atomic: if the other run ends in
  * between, try again.
@@ -92,11 +93,12 @@ export async function startRun(
     try {
       const [row] = await sql<Array<{ id: string | null; last_at: Date | null; now: Date }>>`
         with recent as (
-          select max(greatest(started_at, coalesce(finished_at, started_at))) as last_at
+          -- heartbeat_at is when a run ended, or for a run the reaper closed, its last sign of life
+          select max(greatest(started_at, heartbeat_at)) as last_at
           from public.backup_runs
           where status <> 'running'
             and (started_at > clock_timestamp() - make_interval(secs => ${interval})
-              or finished_at > clock_timestamp() - make_interval(secs => ${interval}))
+              or heartbeat_at > clock_timestamp() - make_interval(secs => ${interval}))
         ), inserted as (
           insert into public.backup_runs (trigger, requested_by, status, started_at, heartbeat_at, onedrive_status)
           select ${params.trigger}, ${params.requestedBy}, 'running', clock_timestamp(), clock_timestamp(),
