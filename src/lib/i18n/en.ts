@@ -173,6 +173,7 @@ export const en: Dictionary = {
   "config.retentionAll": "Every backup",
   "config.retentionCount.one": "The newest one",
   "config.retentionCount.other": "The newest {count}",
+  "config.retentionPolicy": "{tiers}; {last}; {minAge}",
   "config.retentionTiers":
     "One a day for {daily} days, one a week for {weekly} weeks, one a month for {monthly} months",
   "config.retentionLast.one": "always the newest one",

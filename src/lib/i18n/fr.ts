@@ -176,6 +176,7 @@ export const fr = {
   "config.retentionAll": "Toutes les sauvegardes",
   "config.retentionCount.one": "La plus récente",
   "config.retentionCount.other": "Les {count} plus récentes",
+  "config.retentionPolicy": "{tiers} ; {last} ; {minAge}",
   "config.retentionTiers":
     "Une par jour sur {daily} jours, une par semaine sur {weekly} semaines, une par mois sur {monthly} mois",
   "config.retentionLast.one": "toujours la plus récente",

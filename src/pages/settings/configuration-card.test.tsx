@@ -60,7 +60,7 @@ describe("ConfigurationCard", () => {
     renderWithProviders(<ConfigurationCard />, { language: "fr" });
     await screen.findByTestId("config-schedule");
     expect(setting("Conservation")).toHaveTextContent(
-      "Une par jour sur 7 jours, une par semaine sur 4 semaines, une par mois sur 12 mois; toujours les 3 plus récentes; rien n'est supprimé avant 7 jours",
+      "Une par jour sur 7 jours, une par semaine sur 4 semaines, une par mois sur 12 mois ; toujours les 3 plus récentes ; rien n'est supprimé avant 7 jours",
     );
   });
 

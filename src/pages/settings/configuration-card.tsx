@@ -197,14 +197,15 @@ function ConfigurationList({ status }: { status: BackupStatus }) {
           {status.retention?.keep_all || status.retention_count === 0
             ? t("config.retentionAll")
             : status.retention
-              ? `${t("config.retentionTiers", {
-                  daily: status.retention.daily,
-                  weekly: status.retention.weekly,
-                  monthly: status.retention.monthly,
-                })}; ${tp(
-                  "config.retentionLast",
-                  status.retention.keep_last,
-                )}; ${tp("config.retentionMinAge", status.retention.min_age_days)}`
+              ? t("config.retentionPolicy", {
+                  tiers: t("config.retentionTiers", {
+                    daily: status.retention.daily,
+                    weekly: status.retention.weekly,
+                    monthly: status.retention.monthly,
+                  }),
+                  last: tp("config.retentionLast", status.retention.keep_last),
+                  minAge: tp("config.retentionMinAge", status.retention.min_age_days),
+                })
               : tp("config.retentionCount", status.retention_count)}
         </Setting>
         <Setting label={t("config.schemas")}>
