@@ -170,8 +170,9 @@ Deno.test("a burst of runs does not push older restore points out", async () => 
     const lastWeek = await cliBackup(stack);
     await backdate(stack, lastMonth, "35 days");
     await backdate(stack, lastWeek, "9 days");
-    // The burst, with the default policy (the CLI is not rate limited: it is the fastest burst there is).
-    for (let i = 0; i < 4; i++) await cliBackup(stack);
+    // The burst (the CLI is not rate limited: it is the fastest burst there is), with the default tiers
+    // and BACKUP_RETENTION_COUNT=3: more runs than that count cannot push the older restore points out.
+    for (let i = 0; i < 4; i++) await cliBackup(stack, { BACKUP_RETENTION_COUNT: "3" });
     const after = await copies(stack);
     for (const id of [lastMonth, lastWeek]) {
       const row = await runRow(stack, id);
