@@ -220,8 +220,9 @@ Deno.test("run: 429 rate_limited while another run started or ended less than 60
   const s = await setup();
   try {
     // A run that ended 10 s ago (database clock).
-    await s.db.sql`insert into public.backup_runs (trigger, status, started_at, finished_at)
-                   values ('cli', 'success', now() - interval '40 seconds', now() - interval '10 seconds')`;
+    await s.db.sql`insert into public.backup_runs (trigger, status, started_at, finished_at, heartbeat_at)
+                   values ('cli', 'success', now() - interval '40 seconds', now() - interval '10 seconds',
+                           now() - interval '10 seconds')`;
     for (const headers of [asAdmin, { "x-backup-secret": VAULT_SECRET }]) {
       const r = await s.handle(post({ action: "run" }, headers));
       assert.equal(r.status, 429);
@@ -238,14 +239,22 @@ Deno.test("run: 429 rate_limited while another run started or ended less than 60
     assert.equal(await runCount(s.db), 1, "no run row was created");
 
     // A run that only started (then failed at once) counts too.
-    await s.db
-      .sql`update public.backup_runs set started_at = now() - interval '5 seconds', finished_at = null,
-                   status = 'failed'`;
+    await s.db.sql`update public.backup_runs set started_at = now() - interval '5 seconds',
+                   heartbeat_at = now() - interval '5 seconds', finished_at = null, status = 'failed'`;
     assert.equal((await s.handle(post({ action: "run" }, asAdmin))).status, 429);
 
-    // A minute later, it starts.
+    // A run the reaper closed just now ended at its last heartbeat, long ago: it does not delay the next.
+    await s.db
+      .sql`update public.backup_runs set status = 'failed', started_at = now() - interval '20 minutes',
+                   heartbeat_at = now() - interval '19 minutes', finished_at = now()`;
+    const afterCrash = await s.handle(post({ action: "run" }, asAdmin));
+    assert.equal(afterCrash.status, 202);
+    await Promise.all(s.background);
+    await s.db.sql`delete from public.backup_runs where id = ${(await afterCrash.json()).run_id}`;
+
+    // A minute after a run, it starts.
     await s.db.sql`update public.backup_runs set started_at = now() - interval '61 seconds',
-                   finished_at = now() - interval '61 seconds'`;
+                   finished_at = now() - interval '61 seconds', heartbeat_at = now() - interval '61 seconds'`;
     const ok = await s.handle(post({ action: "run" }, asAdmin));
     assert.equal(ok.status, 202);
     await Promise.all(s.background);
