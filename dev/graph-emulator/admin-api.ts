@@ -66,6 +66,13 @@ export async function handleAdminRequest(
         const file = (await storedFiles(context)).find((candidate) => candidate.path === path);
         return sendJson(res, 201, file);
       }
+      case "DELETE /_emulator/files": {
+        const path = normalisePath(url.searchParams.get("path") ?? "");
+        const item = path === "" ? undefined : await context.store.item(path);
+        if (!item || item.isFolder) return fail(404, `No file at "${path}"`);
+        await context.store.delete(path);
+        return sendEmpty(res, 204);
+      }
       case "POST /_emulator/folders": {
         const path = normalisePath((await json<{ path?: string }>()).path ?? "");
         await context.store.createFolder(path);

@@ -189,6 +189,11 @@ export class GraphEmulatorAdmin {
     return this.#call("POST", "/_emulator/files", { path, contentBase64: toBase64(bytes) });
   }
 
+  /** Deletes a file directly on the drive (test clean-up). */
+  removeFile(path: string): Promise<void> {
+    return this.#call("DELETE", `/_emulator/files?path=${encodeURIComponent(path)}`);
+  }
+
   createFolder(path: string): Promise<{ id: string; path: string }> {
     return this.#call("POST", "/_emulator/folders", { path });
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  runsMoreThanHourly,
   instantOfWallTime,
   nextCronRun,
   sameSchedule,
@@ -115,6 +116,15 @@ describe("helpers", () => {
   it("computes the next run of a UTC expression and rejects invalid ones", () => {
     expect(nextCronRun("0 1 * * *", winter)?.toISOString()).toBe("2026-11-25T01:00:00.000Z");
     expect(nextCronRun("not a cron", winter)).toBeNull();
+  });
+
+  it("tells which expressions run more than once an hour (refused by the function)", () => {
+    for (const cron of ["* * * * *", "*/30 * * * *", "0,30 2 * * *", "0-1 3 1 1 *"]) {
+      expect(runsMoreThanHourly(cron), cron).toBe(true);
+    }
+    for (const cron of ["0 * * * *", "0 2 * * *", "59 */2 * * *", "0 0,12 * * 1", "not a cron"]) {
+      expect(runsMoreThanHourly(cron), cron).toBe(false);
+    }
   });
 
   it("compares schedules by what they do", () => {

@@ -172,3 +172,16 @@ export function sameSchedule(a: ScheduleReading, b: ScheduleReading): boolean {
 export function localTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
+
+/**
+ * True when a UTC cron expression runs more than once in some hour (its minute field holds more than one
+ * minute). The function refuses such schedules: backups run at most hourly.
+ */
+export function runsMoreThanHourly(cron: string): boolean {
+  const first = nextCronRun(cron, new Date());
+  if (!first) return false;
+  const hourStart = Math.floor(first.getTime() / 3_600_000) * 3_600_000;
+  const inHour = nextCronRun(cron, new Date(hourStart - 1000));
+  const after = inHour ? nextCronRun(cron, inHour) : null;
+  return after !== null && after.getTime() - hourStart < 3_600_000;
+}

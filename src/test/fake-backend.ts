@@ -64,6 +64,9 @@ export function makeRun(overrides: Partial<BackupRun> = {}): BackupRun {
     bytes_uploaded: 15_300_000,
     error: null,
     error_code: null,
+    storage_deleted_at: null,
+    onedrive_deleted_at: null,
+    onedrive_drive_id: null,
     ...overrides,
   };
 }
@@ -80,7 +83,8 @@ export function makeStatus(overrides: Partial<BackupStatus> = {}): BackupStatus 
     destination: { kind: "link", folder_name: "Sauvegardes" },
     onedrive_enabled: true,
     compression: "gzip",
-    retention_count: 30,
+    retention_count: 3,
+    retention: { keep_all: false, keep_last: 3, daily: 7, weekly: 4, monthly: 12, min_age_days: 7 },
     schemas: ["public"],
     schedule: { cron: "0 1 * * *", next_run_at: "2026-11-25T01:00:00.000Z", timezone: "UTC" },
     ...overrides,

@@ -187,6 +187,7 @@ Deno.test("status and test describe the setup without revealing it", async () =>
       "configured",
       "destination",
       "onedrive_enabled",
+      "retention",
       "retention_count",
       "schedule",
       "schemas",

@@ -4,7 +4,13 @@
  * restarted between two runs (on a stack of its own, see support/dedicated-stack.ts).
  */
 import assert from "node:assert/strict";
-import { callFunction, signIn, startWebhook, waitForRun } from "../integration/support/harness.ts";
+import {
+  allowNextRun,
+  callFunction,
+  signIn,
+  startWebhook,
+  waitForRun,
+} from "../integration/support/harness.ts";
 import { lockTable, waitForBlockedExport } from "./support/database.ts";
 import { startDedicatedStack } from "./support/dedicated-stack.ts";
 import { type FunctionProcess, startFunctionProcess } from "./support/function-process.ts";
@@ -50,6 +56,7 @@ Deno.test("Postgres faults during the export, through the function", async (t) =
         const lock = await lockTable(stack.sql);
         let id: string;
         try {
+          await allowNextRun(stack); // runs through the function are rate limited: a minute passes
           const started = await fn.call({ action: "run" }, admin);
           assert.equal(started.status, 202);
           id = String(started.body.run_id);
@@ -91,6 +98,7 @@ Deno.test("Postgres faults during the export, through the function", async (t) =
         const lock = await lockTable(stack.sql);
         let id: string;
         try {
+          await allowNextRun(stack); // runs through the function are rate limited: a minute passes
           const started = await fn.call({ action: "run" }, admin);
           assert.equal(started.status, 202, JSON.stringify(started.body));
           id = String(started.body.run_id);
@@ -121,6 +129,7 @@ Deno.test("the database restarted between two runs: the next run starts and succ
     const admin = {
       authorization: `Bearer ${await signIn(stack, stack.info.users.find((u) => u.admin)!.email)}`,
     };
+    await allowNextRun(stack); // runs through the function are rate limited: a minute passes
     const first = await callFunction(stack, { body: { action: "run" }, headers: admin });
     assert.equal(first.status, 202, JSON.stringify(first.body));
     await assertVerifiedCopies(stack, await waitForRun(stack, String(first.body.run_id)));
@@ -135,6 +144,7 @@ Deno.test("the database restarted between two runs: the next run starts and succ
     const again = {
       authorization: `Bearer ${await signIn(stack, stack.info.users.find((u) => u.admin)!.email)}`,
     };
+    await allowNextRun(stack); // runs through the function are rate limited: a minute passes
     const second = await callFunction(stack, { body: { action: "run" }, headers: again });
     assert.equal(second.status, 202, JSON.stringify(second.body));
     const row = await waitForRun(stack, String(second.body.run_id));

@@ -7,7 +7,14 @@
  * is stale, one alert, and a next run that starts cleanly and succeeds.
  */
 import assert from "node:assert/strict";
-import { runCli, runRow, type Stack, startWebhook, waitForRun } from "../integration/support/harness.ts";
+import {
+  allowNextRun,
+  runCli,
+  runRow,
+  type Stack,
+  startWebhook,
+  waitForRun,
+} from "../integration/support/harness.ts";
 import { ageHeartbeat, lockTable, waitForBlockedExport } from "./support/database.ts";
 import { type FunctionProcess, startFunctionProcess } from "./support/function-process.ts";
 import {
@@ -102,6 +109,7 @@ Deno.test("the function process killed mid-run, at every stage", async (t) => {
       const lock = await lockTable(stack.sql);
       let id: string;
       try {
+        await allowNextRun(stack); // runs through the function are rate limited: a minute passes
         id = await startRun(fn, admin, killed);
         await waitForBlockedExport(stack.sql);
         await fn.kill();
@@ -158,6 +166,7 @@ Deno.test("the function process killed mid-run, at every stage", async (t) => {
         action: { kind: "stall", afterBytes: 256 * 1024 },
       });
       const staging = `${stack.info.storage_dir}/tmp`;
+      await allowNextRun(stack); // runs through the function are rate limited: a minute passes
       const id = await startRun(fn, admin, killed);
       await Promise.race([
         proxy.stalled(),
@@ -198,6 +207,7 @@ Deno.test("the function process killed mid-run, at every stage", async (t) => {
           skip: 3,
           action: { kind: "delay", ms: 5000 },
         });
+        await allowNextRun(stack); // runs through the function are rate limited: a minute passes
         const id = await startRun(fn, admin, killed);
         const name = await until("the run to pick its file name", async () => {
           return (await runRow(stack, id)).file_name ?? undefined;

@@ -12,6 +12,7 @@ import { applyFiles, databaseUrl, projectSetupFiles, serverUrl, type Sql } from 
 import {
   assertClientsLockedOut,
   autoBackupJobs,
+  hourlyCronDueSoon,
   queuedRequests,
   runScheduleScenario,
   vaultSecrets,
@@ -76,7 +77,7 @@ Deno.test("scheduling on the real pg_cron", async (t) => {
 
     await t.step("pg_cron itself runs the job at the next minute and the request is queued", async () => {
       await sql`delete from net.http_request_queue`;
-      await setSchedule(sql, { cron: "* * * * *", projectUrl: "https://project-ref.supabase.co" });
+      await setSchedule(sql, { cron: hourlyCronDueSoon(), projectUrl: "https://project-ref.supabase.co" });
       const [job] = await autoBackupJobs(sql);
       const secret = (await vaultSecrets(sql)).get("auto_backup_cron_secret");
       try {

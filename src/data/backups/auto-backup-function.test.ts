@@ -61,6 +61,26 @@ describe("invokeAutoBackup", () => {
     expect(error.code).toBe("already_running");
   });
 
+  it("marks 429 as rate limited, with the code and when to retry", async () => {
+    stubFetch(
+      () =>
+        new Response(
+          JSON.stringify({
+            error: "Cannot start a backup yet: …",
+            error_code: "rate_limited",
+            retry_after_seconds: 17,
+          }),
+          { status: 429, headers: { "content-type": "application/json", "retry-after": "17" } },
+        ),
+    );
+    const error = (await invokeAutoBackup({ action: "run" }).catch((e: unknown) => e)) as BackupFunctionError;
+    expect(error.rateLimited).toBe(true);
+    expect(error.alreadyRunning).toBe(false);
+    expect(error.code).toBe("rate_limited");
+    expect(error.retryAfterSeconds).toBe(17);
+    expect(error.message).toBe("Cannot start a backup yet: …");
+  });
+
   it("describes a non-JSON error page by its status and text", async () => {
     stubFetch(() => new Response("upstream timed out", { status: 504, statusText: "Gateway Timeout" }));
     const error = (await invokeAutoBackup({ action: "status" }).catch(

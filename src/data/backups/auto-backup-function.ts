@@ -14,27 +14,45 @@ export class BackupFunctionError extends Error {
   readonly code: string | undefined;
   /** For 409: the run already in progress. */
   readonly runId: string | undefined;
+  /** For 429: seconds to wait before the next run may start. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     message: string,
-    options: { status?: number; code?: string; runId?: string; cause?: unknown } = {},
+    options: {
+      status?: number;
+      code?: string;
+      runId?: string;
+      retryAfterSeconds?: number;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "BackupFunctionError";
     this.status = options.status;
     this.code = options.code;
     this.runId = options.runId;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   /** True when the function refused because a backup is already running (HTTP 409). */
   get alreadyRunning(): boolean {
     return this.status === 409;
   }
+
+  /** True when the function refused because the previous run started or ended too recently (HTTP 429). */
+  get rateLimited(): boolean {
+    return this.status === 429;
+  }
 }
 
-async function readErrorBody(
-  response: Response,
-): Promise<{ error?: unknown; code?: unknown; run_id?: unknown }> {
+async function readErrorBody(response: Response): Promise<{
+  error?: unknown;
+  code?: unknown;
+  error_code?: unknown;
+  run_id?: unknown;
+  retry_after_seconds?: unknown;
+}> {
   try {
     const text = await response.clone().text();
     try {
@@ -65,8 +83,15 @@ export async function toBackupFunctionError(error: unknown): Promise<BackupFunct
     return new BackupFunctionError(message, {
       status: response.status,
       code:
-        typeof body.code === "string" ? body.code : response.status === 409 ? "already_running" : undefined,
+        typeof body.code === "string"
+          ? body.code
+          : typeof body.error_code === "string"
+            ? body.error_code
+            : response.status === 409
+              ? "already_running"
+              : undefined,
       runId: typeof body.run_id === "string" ? body.run_id : undefined,
+      retryAfterSeconds: typeof body.retry_after_seconds === "number" ? body.retry_after_seconds : undefined,
       cause: error,
     });
   }

@@ -26,6 +26,15 @@ export function useBackupRunMutation() {
         toast.warning(t("toast.alreadyRunning"), { description: t("toast.alreadyRunningDescription") });
         return;
       }
+      if (error.rateLimited) {
+        toast.warning(t("toast.rateLimited"), {
+          description:
+            error.retryAfterSeconds === undefined
+              ? error.message
+              : t("toast.rateLimitedDescription", { seconds: error.retryAfterSeconds }),
+        });
+        return;
+      }
       toast.error(t("toast.backupFailed"), { description: error.message });
     },
   });

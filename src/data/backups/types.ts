@@ -25,7 +25,17 @@ export interface BackupStatus {
   destination: { kind: "link" | "ids" | null; folder_name: string | null };
   onedrive_enabled: boolean;
   compression: "gzip" | "none";
+  /** At least this many newest backups kept (BACKUP_RETENTION_COUNT); 0 when every backup is kept. */
   retention_count: number;
+  /** The retention policy (absent from functions deployed before it existed). */
+  retention?: {
+    keep_all: boolean;
+    keep_last: number;
+    daily: number;
+    weekly: number;
+    monthly: number;
+    min_age_days: number;
+  };
   schemas: string[];
   schedule: BackupSchedule;
   /** Why the schedule could not be read, when it could not (the rest of the status is still valid). */

@@ -31,6 +31,9 @@ export type Database = {
           bytes_uploaded: number | null;
           error: string | null;
           error_code: string | null;
+          storage_deleted_at: string | null;
+          onedrive_deleted_at: string | null;
+          onedrive_drive_id: string | null;
         };
         Insert: {
           id?: string;
@@ -56,6 +59,9 @@ export type Database = {
           bytes_uploaded?: number | null;
           error?: string | null;
           error_code?: string | null;
+          storage_deleted_at?: string | null;
+          onedrive_deleted_at?: string | null;
+          onedrive_drive_id?: string | null;
         };
         Update: Partial<Database["public"]["Tables"]["backup_runs"]["Insert"]>;
         Relationships: [];

@@ -119,6 +119,9 @@ export const en: Dictionary = {
   "toast.alreadyRunning": "A backup is already running",
   "toast.alreadyRunningDescription": "Wait for the current backup to finish before starting another one.",
   "toast.backupFailed": "Cannot start the backup",
+  "toast.rateLimited": "Too soon for another backup",
+  "toast.rateLimitedDescription":
+    "A backup started or ended less than a minute ago. Try again in {seconds} s.",
   "toast.runSuccess": "Backup finished",
   "toast.runPartial": "Partial backup: one destination failed",
   "toast.runFailed": "The backup failed",
@@ -171,6 +174,13 @@ export const en: Dictionary = {
   "config.retentionAll": "Every backup",
   "config.retentionCount.one": "The newest one",
   "config.retentionCount.other": "The newest {count}",
+  "config.retentionPolicy": "{tiers}; {last}; {minAge}",
+  "config.retentionTiers":
+    "One a day for {daily} days, one a week for {weekly} weeks, one a month for {monthly} months",
+  "config.retentionLast.one": "always the newest one",
+  "config.retentionLast.other": "always the newest {count}",
+  "config.retentionMinAge.one": "nothing deleted before 1 day",
+  "config.retentionMinAge.other": "nothing deleted before {count} days",
   "config.schemas": "Exported schemas",
   "config.schedule": "Schedule",
   "config.notScheduled": "Not scheduled",
@@ -194,6 +204,8 @@ export const en: Dictionary = {
   "schedule.nextRun": "Next backup: {date}",
   "schedule.dstNote":
     "The time is converted to UTC when you save; after a daylight-saving change, save again to keep it.",
+  "schedule.tooFrequent":
+    "This schedule runs more than once an hour ({cron}, UTC), but backups run at most hourly: choose a daily or weekly schedule and save it.",
   "schedule.invalidTime": "Enter a valid time.",
 
   "history.title": "History",
@@ -218,6 +230,7 @@ export const en: Dictionary = {
   "history.pagination": "History pages",
 
   "details.file": "File",
+  "details.deletedByRetention": "Deleted by retention on {date}",
   "details.finishedAt": "Finished",
   "details.storagePath": "Path in Storage",
   "details.sha256": "SHA-256",

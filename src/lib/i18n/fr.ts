@@ -122,6 +122,9 @@ export const fr = {
   "toast.alreadyRunning": "Une sauvegarde est déjà en cours",
   "toast.alreadyRunningDescription": "Attendez la fin de la sauvegarde en cours avant d'en lancer une autre.",
   "toast.backupFailed": "Impossible de lancer la sauvegarde",
+  "toast.rateLimited": "Trop tôt pour une nouvelle sauvegarde",
+  "toast.rateLimitedDescription":
+    "Une sauvegarde a commencé ou s'est terminée il y a moins d'une minute. Réessayez dans {seconds} s.",
   "toast.runSuccess": "Sauvegarde terminée",
   "toast.runPartial": "Sauvegarde partielle : une destination a échoué",
   "toast.runFailed": "La sauvegarde a échoué",
@@ -174,6 +177,13 @@ export const fr = {
   "config.retentionAll": "Toutes les sauvegardes",
   "config.retentionCount.one": "La plus récente",
   "config.retentionCount.other": "Les {count} plus récentes",
+  "config.retentionPolicy": "{tiers} ; {last} ; {minAge}",
+  "config.retentionTiers":
+    "Une par jour sur {daily} jours, une par semaine sur {weekly} semaines, une par mois sur {monthly} mois",
+  "config.retentionLast.one": "toujours la plus récente",
+  "config.retentionLast.other": "toujours les {count} plus récentes",
+  "config.retentionMinAge.one": "rien n'est supprimé avant 1 jour",
+  "config.retentionMinAge.other": "rien n'est supprimé avant {count} jours",
   "config.schemas": "Schémas exportés",
   "config.schedule": "Planification",
   "config.notScheduled": "Non planifiée",
@@ -198,6 +208,8 @@ export const fr = {
   "schedule.nextRun": "Prochaine sauvegarde : {date}",
   "schedule.dstNote":
     "L'heure est convertie en UTC à l'enregistrement ; après un changement d'heure, enregistrez à nouveau pour la garder.",
+  "schedule.tooFrequent":
+    "Cette planification s'exécute plus d'une fois par heure ({cron}, UTC), or les sauvegardes ont lieu au plus une fois par heure : choisissez une planification quotidienne ou hebdomadaire et enregistrez-la.",
   "schedule.invalidTime": "Indiquez une heure valide.",
 
   "history.title": "Historique",
@@ -221,6 +233,7 @@ export const fr = {
   "history.next": "Suivante",
   "history.pagination": "Pages de l'historique",
 
+  "details.deletedByRetention": "Supprimée par la conservation le {date}",
   "details.file": "Fichier",
   "details.finishedAt": "Terminée",
   "details.storagePath": "Chemin dans le stockage",

@@ -105,6 +105,40 @@ describe("BackupHistoryCard", () => {
     expect(screen.queryByTestId("run-details")).not.toBeInTheDocument();
   });
 
+  it("says when retention deleted a copy and offers no link to it (EN and FR)", async () => {
+    const pruned = makeRun({
+      storage_deleted_at: "2026-12-24T02:01:00.000Z",
+      onedrive_deleted_at: "2026-12-24T02:01:05.000Z",
+    });
+    installFakeBackend({ runs: [pruned] });
+    const { unmount } = renderWithProviders(<BackupHistoryCard />);
+    await userEvent.click(await screen.findByRole("button", { name: /Show the details/ }));
+    const details = screen.getByTestId("run-details");
+    expect(within(details).getAllByText(/^Deleted by retention on 24 December 2026/)).toHaveLength(2);
+    expect(within(details).queryByRole("button", { name: "Download" })).toBeNull();
+    expect(within(details).queryByRole("link", { name: /Open in OneDrive/ })).toBeNull();
+    unmount();
+
+    installFakeBackend({ runs: [pruned] });
+    renderWithProviders(<BackupHistoryCard />, { language: "fr" });
+    await userEvent.click(await screen.findByRole("button", { name: /Afficher le détail/ }));
+    expect(
+      within(screen.getByTestId("run-details")).getAllByText(
+        /^Supprimée par la conservation le 24 décembre 2026/,
+      ),
+    ).toHaveLength(2);
+  });
+
+  it("offers the download and the OneDrive link while the copies exist", async () => {
+    installFakeBackend({ runs: [makeRun()] });
+    renderWithProviders(<BackupHistoryCard />);
+    await userEvent.click(await screen.findByRole("button", { name: /Show the details/ }));
+    const details = screen.getByTestId("run-details");
+    expect(within(details).getByRole("button", { name: "Download" })).toBeInTheDocument();
+    expect(within(details).getByRole("link", { name: /Open in OneDrive/ })).toBeInTheDocument();
+    expect(within(details).queryByText(/Deleted by retention/)).toBeNull();
+  });
+
   it("pages 20 runs at a time with the total count", async () => {
     const backend = installFakeBackend({ runs: manyRuns(45) });
     renderWithProviders(<BackupHistoryCard />);

@@ -291,9 +291,11 @@ function RunDetails({ run, duration }: { run: BackupRun; duration: number | null
           </Detail>
           <Detail label={t("destination.storage")}>
             <DestinationBadge status={run.storage_status} />
+            <PrunedNote at={run.storage_deleted_at} />
           </Detail>
           <Detail label={t("destination.onedrive")}>
             <DestinationBadge status={run.onedrive_status} />
+            <PrunedNote at={run.onedrive_deleted_at} />
           </Detail>
           <Detail label={t("details.file")} mono wide>
             {run.file_name ?? DASH}
@@ -307,7 +309,7 @@ function RunDetails({ run, duration }: { run: BackupRun; duration: number | null
         </dl>
         {(run.onedrive_web_url || (run.storage_path && run.storage_status === "success")) && (
           <div className="flex flex-wrap gap-2">
-            {run.onedrive_web_url && run.onedrive_status === "success" && (
+            {run.onedrive_web_url && run.onedrive_status === "success" && !run.onedrive_deleted_at && (
               <Button variant="outline" size="sm" asChild>
                 <a href={run.onedrive_web_url} target="_blank" rel="noreferrer noopener">
                   <ExternalLinkIcon aria-hidden="true" />
@@ -315,7 +317,7 @@ function RunDetails({ run, duration }: { run: BackupRun; duration: number | null
                 </a>
               </Button>
             )}
-            {run.storage_path && run.storage_status === "success" && (
+            {run.storage_path && run.storage_status === "success" && !run.storage_deleted_at && (
               <Button
                 variant="outline"
                 size="sm"
@@ -367,5 +369,16 @@ function RunDetails({ run, duration }: { run: BackupRun; duration: number | null
         )}
       </div>
     </div>
+  );
+}
+
+/** Says that retention deleted this copy, and when. */
+function PrunedNote({ at }: { at: string | null }) {
+  const { t, locale } = useI18n();
+  if (!at) return null;
+  return (
+    <span className="block text-xs text-muted-foreground">
+      {t("details.deletedByRetention", { date: formatDateTime(at, locale) })}
+    </span>
   );
 }

@@ -10,7 +10,8 @@ const setting = (label: string) =>
 
 describe("ConfigurationCard", () => {
   it("shows which settings are present, the folder, retention and schedule", async () => {
-    installFakeBackend({ status: makeStatus() });
+    // A function deployed before the retention policy existed answers only retention_count.
+    installFakeBackend({ status: makeStatus({ retention: undefined, retention_count: 30 }) });
     renderWithProviders(<ConfigurationCard />);
     await screen.findByText("Azure app (Entra ID)");
     expect(setting("Azure app (Entra ID)")).toHaveTextContent("Set");
@@ -43,6 +44,24 @@ describe("ConfigurationCard", () => {
     expect(await screen.findByText(/Upload to OneDrive is off/)).toBeInTheDocument();
     expect(screen.getByTestId("config-schedule")).toHaveTextContent("Not scheduled");
     expect(setting("Retention")).toHaveTextContent("Every backup");
+  });
+
+  it("describes the retention policy: tiers, the newest always kept, the minimum age", async () => {
+    installFakeBackend();
+    renderWithProviders(<ConfigurationCard />);
+    await screen.findByTestId("config-schedule");
+    expect(setting("Retention")).toHaveTextContent(
+      "One a day for 7 days, one a week for 4 weeks, one a month for 12 months; always the newest 3; nothing deleted before 7 days",
+    );
+  });
+
+  it("describes the retention policy in French", async () => {
+    installFakeBackend();
+    renderWithProviders(<ConfigurationCard />, { language: "fr" });
+    await screen.findByTestId("config-schedule");
+    expect(setting("Conservation")).toHaveTextContent(
+      "Une par jour sur 7 jours, une par semaine sur 4 semaines, une par mois sur 12 mois ; toujours les 3 plus récentes ; rien n'est supprimé avant 7 jours",
+    );
   });
 
   it("lists invalid settings by variable name", async () => {

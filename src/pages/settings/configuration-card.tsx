@@ -194,9 +194,19 @@ function ConfigurationList({ status }: { status: BackupStatus }) {
           {status.compression === "gzip" ? "gzip" : t("config.compressionNone")}
         </Setting>
         <Setting label={t("config.retention")}>
-          {status.retention_count === 0
+          {status.retention?.keep_all || status.retention_count === 0
             ? t("config.retentionAll")
-            : tp("config.retentionCount", status.retention_count)}
+            : status.retention
+              ? t("config.retentionPolicy", {
+                  tiers: t("config.retentionTiers", {
+                    daily: status.retention.daily,
+                    weekly: status.retention.weekly,
+                    monthly: status.retention.monthly,
+                  }),
+                  last: tp("config.retentionLast", status.retention.keep_last),
+                  minAge: tp("config.retentionMinAge", status.retention.min_age_days),
+                })
+              : tp("config.retentionCount", status.retention_count)}
         </Setting>
         <Setting label={t("config.schemas")}>
           {status.schemas.map((schema) => (

@@ -137,6 +137,41 @@ describe("LastBackupCard", () => {
     expect(await screen.findByText("A backup is already running")).toBeInTheDocument();
   });
 
+  it("says when the next backup may start when the function answers 429 (EN and FR)", async () => {
+    const rateLimited = (action: string) =>
+      action === "run"
+        ? {
+            status: 429,
+            body: {
+              error:
+                "Cannot start a backup yet: the previous run started or ended at 12:00:05 UTC, less than 60 s ago; try again in 42 s",
+              error_code: "rate_limited",
+              retry_after_seconds: 42,
+            },
+          }
+        : undefined;
+    installFakeBackend({ runs: [makeRun()], onFunction: rateLimited });
+    const { unmount } = renderWithProviders(<LastBackupCard />);
+    await screen.findByTestId("last-backup");
+    await userEvent.click(backupNow());
+    expect(await screen.findByText("Too soon for another backup")).toBeInTheDocument();
+    expect(
+      screen.getByText("A backup started or ended less than a minute ago. Try again in 42 s."),
+    ).toBeInTheDocument();
+    unmount();
+
+    installFakeBackend({ runs: [makeRun()], onFunction: rateLimited });
+    renderWithProviders(<LastBackupCard />, { language: "fr" });
+    await screen.findByTestId("last-backup");
+    await userEvent.click(screen.getByRole("button", { name: "Sauvegarder maintenant" }));
+    expect(await screen.findByText("Trop tôt pour une nouvelle sauvegarde")).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        "Une sauvegarde a commencé ou s'est terminée il y a moins d'une minute. Réessayez dans 42 s.",
+      ),
+    ).toBeInTheDocument();
+  });
+
   it("shows the function's message when starting fails", async () => {
     installFakeBackend({
       runs: [],

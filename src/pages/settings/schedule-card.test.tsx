@@ -99,6 +99,21 @@ describe("ScheduleCard", () => {
     expect(await screen.findByTestId("schedule-current")).toHaveTextContent(
       "Custom expression (UTC): */30 * * * *",
     );
+    // Set by hand in cron.job: the page says the function refuses such a schedule.
+    expect(screen.getByRole("alert")).toHaveTextContent(
+      "This schedule runs more than once an hour (*/30 * * * *, UTC), but backups run at most hourly",
+    );
+  });
+
+  it("says nothing about frequency for an hourly custom expression", async () => {
+    installFakeBackend({
+      status: makeStatus({ schedule: { cron: "15 * * * *", next_run_at: null, timezone: "UTC" } }),
+    });
+    renderWithProviders(<ScheduleCard timeZone="UTC" />);
+    expect(await screen.findByTestId("schedule-current")).toHaveTextContent(
+      "Custom expression (UTC): 15 * * * *",
+    );
+    expect(screen.queryByRole("alert")).toBeNull();
   });
 
   it("shows the function's message when saving fails", async () => {

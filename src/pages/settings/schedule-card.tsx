@@ -16,6 +16,7 @@ import { useI18n } from "@/lib/i18n/i18n-context";
 import { withElements } from "@/lib/i18n/with-elements";
 import {
   localTimeZone,
+  runsMoreThanHourly,
   sameSchedule,
   scheduleToUtcCron,
   utcCronToSchedule,
@@ -226,6 +227,11 @@ function ScheduleForm({ schedule, timeZone }: { schedule: BackupSchedule; timeZo
       </div>
       {schedule.cron && saved.kind !== "custom" && (
         <p className="text-xs text-muted-foreground">{t("schedule.dstNote")}</p>
+      )}
+      {schedule.cron && runsMoreThanHourly(schedule.cron) && (
+        <p role="alert" className="text-sm text-destructive">
+          {t("schedule.tooFrequent", { cron: schedule.cron })}
+        </p>
       )}
     </form>
   );

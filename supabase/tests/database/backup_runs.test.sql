@@ -1,14 +1,23 @@
 -- public.backup_runs: shape, defaults, constraints, one run at a time, and who may read or write.
 begin;
-select plan(32);
+select plan(36);
 
 select has_table('public', 'backup_runs', 'public.backup_runs exists');
 select columns_are('public', 'backup_runs', array[
   'id', 'trigger', 'requested_by', 'status', 'phase', 'started_at', 'heartbeat_at', 'finished_at',
   'file_name', 'size_bytes', 'row_count', 'table_count', 'tables', 'sha256', 'quick_xor_hash',
   'storage_path', 'storage_status', 'onedrive_status', 'onedrive_item_id', 'onedrive_web_url',
-  'bytes_uploaded', 'error', 'error_code'
+  'bytes_uploaded', 'error', 'error_code', 'storage_deleted_at', 'onedrive_deleted_at', 'onedrive_drive_id'
 ], 'backup_runs has exactly the columns of the design');
+select col_type_is('public', 'backup_runs', 'storage_deleted_at', 'timestamp with time zone', 'storage_deleted_at is timestamptz');
+select col_type_is('public', 'backup_runs', 'onedrive_deleted_at', 'timestamp with time zone', 'onedrive_deleted_at is timestamptz');
+select has_index('public', 'backup_runs', 'backup_runs_heartbeat_at_idx', 'the rate limit reads heartbeat_at through an index');
+select ok(
+  (select bool_and(col_description('public.backup_runs'::regclass, attnum) is not null)
+   from pg_attribute where attrelid = 'public.backup_runs'::regclass
+     and attname in ('storage_deleted_at', 'onedrive_deleted_at', 'onedrive_drive_id')),
+  'the retention columns are commented'
+);
 select col_type_is('public', 'backup_runs', 'id', 'uuid', 'id is a uuid');
 select col_type_is('public', 'backup_runs', 'tables', 'jsonb', 'tables is jsonb');
 select col_type_is('public', 'backup_runs', 'started_at', 'timestamp with time zone', 'started_at is timestamptz');

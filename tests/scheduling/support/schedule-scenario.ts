@@ -231,3 +231,12 @@ export async function assertClientsLockedOut(sql: Sql): Promise<void> {
     assert.equal(row.job, false, `${row.role} must not schedule jobs`);
   }
 }
+
+/**
+ * An hourly expression (schedules run at most hourly) whose next run is at the next minute boundary, or
+ * the one after when this minute is almost over, so a test sees the job fire within about a minute.
+ */
+export function hourlyCronDueSoon(now = new Date()): string {
+  const minute = (now.getUTCMinutes() + (now.getUTCSeconds() < 50 ? 1 : 2)) % 60;
+  return `${minute} * * * *`;
+}

@@ -17,12 +17,19 @@ function problemsOf(env: Record<string, string>): string[] {
   return parseConfig(env).problems.map((p) => `${p.variable}: ${p.message}`);
 }
 
-Deno.test("defaults: public schema, gzip, 30 kept, OneDrive skipped without AZURE_*", () => {
+Deno.test("defaults: public schema, gzip, tiered retention, OneDrive skipped without AZURE_*", () => {
   const c = parseConfig(BASE);
   assert.deepEqual(c.problems, []);
   assert.deepEqual(c.schemas, ["public"]);
   assert.equal(c.compression, "gzip");
-  assert.equal(c.retentionCount, 30);
+  assert.deepEqual(c.retention, {
+    keepAll: false,
+    keepLast: 3,
+    daily: 7,
+    weekly: 4,
+    monthly: 12,
+    minAgeDays: 7,
+  });
   assert.equal(c.azure, null);
   assert.equal(c.destination, null);
   assert.equal(c.maxRunSeconds, 430);
@@ -77,6 +84,18 @@ Deno.test("values that make no sense are refused with the variable and the fix",
     [{ BACKUP_RETENTION_COUNT: "-1" }, /BACKUP_RETENTION_COUNT: .*whole number.*"-1"/],
     [{ BACKUP_RETENTION_COUNT: "2.5" }, /BACKUP_RETENTION_COUNT: .*"2\.5"/],
     [{ BACKUP_RETENTION_COUNT: "ten" }, /BACKUP_RETENTION_COUNT/],
+    [
+      { BACKUP_RETENTION: "daily=x" },
+      /BACKUP_RETENTION: BACKUP_RETENTION "daily=x": write tier=count with tier daily, weekly or monthly/,
+    ],
+    [{ BACKUP_RETENTION: "hourly=24" }, /BACKUP_RETENTION: BACKUP_RETENTION "hourly=24": write tier=count/],
+    [{ BACKUP_RETENTION: "daily=7,,weekly=4" }, /BACKUP_RETENTION: .*empty entry/],
+    [{ BACKUP_RETENTION: "daily=7,daily=3" }, /BACKUP_RETENTION: .*"daily" is given twice/],
+    [
+      { BACKUP_MIN_AGE_DAYS: "-1" },
+      /BACKUP_MIN_AGE_DAYS: BACKUP_MIN_AGE_DAYS must be a whole number of days/,
+    ],
+    [{ BACKUP_MIN_AGE_DAYS: "1.5" }, /BACKUP_MIN_AGE_DAYS: .*"1\.5"/],
     [
       { BACKUP_COMPRESSION: "zip" },
       /BACKUP_COMPRESSION: BACKUP_COMPRESSION must be "gzip" or "none", not "zip"/,
@@ -297,4 +316,24 @@ Deno.test("GRAPH_UPLOAD_ORIGINS: empty by default; exact origins, http only on l
   const problems = problemsOf({ ...BASE, ...AZURE, GRAPH_UPLOAD_ORIGINS: "http://upload.example.com" });
   assert.equal(problems.length, 1);
   assert.match(problems[0], /^GRAPH_UPLOAD_ORIGINS: GRAPH_UPLOAD_ORIGINS must be an https URL/);
+});
+
+Deno.test("BACKUP_RETENTION: tiers left out keep their default, 0 turns one off, all and a count of 0 keep everything", () => {
+  const policy = (env: Record<string, string>) => {
+    const c = parseConfig({ ...BASE, ...env });
+    assert.deepEqual(c.problems, []);
+    return c.retention;
+  };
+  assert.deepEqual(
+    policy({
+      BACKUP_RETENTION: "daily=14, monthly=0",
+      BACKUP_RETENTION_COUNT: "3",
+      BACKUP_MIN_AGE_DAYS: "2",
+    }),
+    { keepAll: false, keepLast: 3, daily: 14, weekly: 4, monthly: 0, minAgeDays: 2 },
+  );
+  assert.deepEqual(policy({ BACKUP_RETENTION: "Weekly = 8" }).weekly, 8);
+  assert.equal(policy({ BACKUP_RETENTION: "all" }).keepAll, true);
+  assert.equal(policy({ BACKUP_RETENTION_COUNT: "0" }).keepAll, true, "0 keeps all, as before");
+  assert.equal(policy({ BACKUP_MIN_AGE_DAYS: "0" }).minAgeDays, 0);
 });

@@ -11,6 +11,8 @@ import { BackupError, errorMessage } from "./errors.ts";
 import { publicBucketMessage } from "./bucket-guard.ts";
 import { createDownload } from "./download.ts";
 import { type OneDriveClient, type PipelineDeps, reapAndAlert, startBackup } from "./pipeline.ts";
+import { rateLimitedResponse } from "./run-rate-limit.ts";
+import { retentionStatus } from "./retention-plan.ts";
 import type { BackupSchedule } from "./schedule.ts";
 import type { StorageClient } from "./storage.ts";
 
@@ -178,8 +180,8 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
   async function run(caller: Caller): Promise<Response> {
     if (!config.dbUrl) return fail(500, `Cannot start the backup: ${describeProblems(config.problems)}`);
     const params = caller.kind === "user"
-      ? { trigger: "manual" as const, requestedBy: caller.userId }
-      : { trigger: "schedule" as const, requestedBy: null };
+      ? { trigger: "manual" as const, requestedBy: caller.userId, rateLimited: true }
+      : { trigger: "schedule" as const, requestedBy: null, rateLimited: true };
     let started;
     try {
       started = await startBackup(pipelineDeps, params);
@@ -190,6 +192,10 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
           `Cannot start the backup: the database is unreachable or not migrated (${errorMessage(error)})`,
         ),
       );
+    }
+    if (started.kind === "rate_limited") {
+      const limited = rateLimitedResponse(started);
+      return json(limited.status, limited.body, limited.headers);
     }
     if (started.kind === "busy") {
       return fail(409, "A backup is already running: wait for it to finish", { run_id: started.runningId });
@@ -225,7 +231,8 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
       destination: { kind: dest?.kind ?? null, folder_name: await folderName() },
       onedrive_enabled: config.azure !== null && dest !== null,
       compression: config.compression,
-      retention_count: config.retentionCount,
+      retention_count: config.retention.keepAll ? 0 : config.retention.keepLast,
+      retention: retentionStatus(config.retention),
       schemas: config.schemas,
       schedule,
       ...(scheduleError ? { schedule_error: scheduleError } : {}),

@@ -201,8 +201,8 @@ Deno.test("run: 202 at once, the work continues in the background, a second run 
         run_id: body.run_id,
       });
     } else {
-      // The first run finished already (tiny database): then the scheduler's run simply started.
-      assert.equal(second.status, 202);
+      // The first run finished already (tiny database): then it ended less than a minute ago.
+      assert.equal(second.status, 429);
     }
     await Promise.all(s.background);
     const [done] = await s.db
@@ -214,6 +214,54 @@ Deno.test("run: 202 at once, the work continues in the background, a second run 
     const busy = await s.handle(post({}, { "x-backup-secret": VAULT_SECRET }));
     assert.equal(busy.status, 409);
     assert.equal((await busy.json()).run_id, id);
+  } finally {
+    await Promise.allSettled(s.background);
+    await s.db.drop();
+  }
+});
+
+Deno.test("run: 429 rate_limited while another run started or ended less than 60 s ago, for admins and the scheduler", async () => {
+  const s = await setup();
+  try {
+    // A run that ended 10 s ago (database clock).
+    await s.db.sql`insert into public.backup_runs (trigger, status, started_at, finished_at, heartbeat_at)
+                   values ('cli', 'success', now() - interval '40 seconds', now() - interval '10 seconds',
+                           now() - interval '10 seconds')`;
+    for (const headers of [asAdmin, { "x-backup-secret": VAULT_SECRET }]) {
+      const r = await s.handle(post({ action: "run" }, headers));
+      assert.equal(r.status, 429);
+      const retry = Number(r.headers.get("retry-after"));
+      assert.ok(retry >= 45 && retry <= 51, `Retry-After ${retry}`);
+      const body = await r.json();
+      assert.equal(body.error_code, "rate_limited");
+      assert.equal(body.retry_after_seconds, retry);
+      assert.match(
+        body.error,
+        /^Cannot start a backup yet: the previous run started or ended at \d\d:\d\d:\d\d UTC, less than 60 s ago; try again in \d+ s$/,
+      );
+    }
+    assert.equal(await runCount(s.db), 1, "no run row was created");
+
+    // A run that only started (then failed at once) counts too.
+    await s.db.sql`update public.backup_runs set started_at = now() - interval '5 seconds',
+                   heartbeat_at = now() - interval '5 seconds', finished_at = null, status = 'failed'`;
+    assert.equal((await s.handle(post({ action: "run" }, asAdmin))).status, 429);
+
+    // A run the reaper closed just now ended at its last heartbeat, long ago: it does not delay the next.
+    await s.db
+      .sql`update public.backup_runs set status = 'failed', started_at = now() - interval '20 minutes',
+                   heartbeat_at = now() - interval '19 minutes', finished_at = now()`;
+    const afterCrash = await s.handle(post({ action: "run" }, asAdmin));
+    assert.equal(afterCrash.status, 202);
+    await Promise.all(s.background);
+    await s.db.sql`delete from public.backup_runs where id = ${(await afterCrash.json()).run_id}`;
+
+    // A minute after a run, it starts.
+    await s.db.sql`update public.backup_runs set started_at = now() - interval '61 seconds',
+                   finished_at = now() - interval '61 seconds', heartbeat_at = now() - interval '61 seconds'`;
+    const ok = await s.handle(post({ action: "run" }, asAdmin));
+    assert.equal(ok.status, 202);
+    await Promise.all(s.background);
   } finally {
     await Promise.allSettled(s.background);
     await s.db.drop();
@@ -260,6 +308,7 @@ Deno.test("status reports what is configured (never values), the schedule, and r
       onedrive_enabled: true,
       compression: "gzip",
       retention_count: 7,
+      retention: { keep_all: false, keep_last: 7, daily: 7, weekly: 4, monthly: 12, min_age_days: 7 },
       schemas: ["public"],
       schedule: { cron: "0 2 * * *", next_run_at: "2026-11-25T02:00:00.000Z", timezone: "UTC" },
       config_problems: [],

@@ -15,7 +15,8 @@ import { BackupError, errorMessage } from "./errors.ts";
 import { exportBackup, type ExportSummary, type TableCount } from "./export.ts";
 import { backupFileName, contentTypeFor } from "./file-format.ts";
 import type { Redactor } from "./redact.ts";
-import { pruneFolder, pruneStorage } from "./retention.ts";
+import { pruneRecordedCopies } from "./retention.ts";
+import { rateLimitedMessage } from "./run-rate-limit.ts";
 import type { Sleep } from "./retry.ts";
 import {
   type DestinationStatus,
@@ -63,6 +64,10 @@ export interface OneDriveClient extends MailSender {
   listChildren(
     folder: OneDriveFolder,
   ): AsyncIterable<{ id: string; name: string; size: number; createdDateTime: string; isFile: boolean }>;
+  getItem(
+    driveId: string,
+    itemId: string,
+  ): Promise<{ id: string; name: string; size: number; isFile: boolean } | undefined>;
   deleteItem(driveId: string, itemId: string): Promise<void>;
 }
 
@@ -73,7 +78,7 @@ export type ProgressEvent =
   | { type: "exported"; summary: ExportSummary; size: number; sha256: string; quickXorHash: string }
   | { type: "destination"; destination: "storage" | "onedrive"; status: DestinationStatus; message?: string }
   | { type: "uploaded"; bytes: number; total: number }
-  | { type: "pruned"; destination: "storage" | "onedrive"; deleted: string[] }
+  | { type: "pruned"; destination: "storage" | "onedrive"; deleted: string[]; skipped: string[] }
   | { type: "warning"; message: string };
 
 export interface PipelineDeps {
@@ -96,6 +101,8 @@ export interface PipelineDeps {
 export interface RunParams {
   trigger: RunTrigger;
   requestedBy: string | null;
+  /** Refuse the run while another started or ended less than a minute ago (the HTTP entry point). */
+  rateLimited?: boolean;
 }
 
 export interface RunOutcome {
@@ -114,7 +121,8 @@ export interface RunOutcome {
 
 export type StartOutcome =
   | { kind: "started"; runId: string; done: Promise<RunOutcome> }
-  | { kind: "busy"; runningId: string };
+  | { kind: "busy"; runningId: string }
+  | { kind: "rate_limited"; lastActivityAt: Date; retryAfterSeconds: number };
 
 interface Destination {
   status: DestinationStatus;
@@ -210,7 +218,15 @@ export async function startBackup(deps: PipelineDeps, params: RunParams): Promis
   await reapAndAlert(deps);
   const onedriveSkipped = deps.onedrive === null || deps.config.azure === null;
   const start = await startRun(deps.sql, { ...params, onedriveSkipped });
-  if (!start.started) return { kind: "busy", runningId: start.runningId };
+  if (!start.started) {
+    return "rateLimited" in start
+      ? {
+        kind: "rate_limited",
+        lastActivityAt: start.lastActivityAt,
+        retryAfterSeconds: start.retryAfterSeconds,
+      }
+      : { kind: "busy", runningId: start.runningId };
+  }
   const done = execute(deps, start.id, params, onedriveSkipped);
   return { kind: "started", runId: start.id, done };
 }
@@ -222,6 +238,9 @@ export async function runBackup(
 ): Promise<RunOutcome | { busy: true; runningId: string }> {
   const started = await startBackup(deps, params);
   if (started.kind === "busy") return { busy: true, runningId: started.runningId };
+  if (started.kind === "rate_limited") {
+    throw new BackupError("rate_limited", rateLimitedMessage(started));
+  }
   return await started.done;
 }
 
@@ -242,6 +261,8 @@ async function execute(
   const storage: Destination = { status: "pending", error: null, code: null };
   const onedrive: Destination = { status: onedriveSkipped ? "skipped" : "pending", error: null, code: null };
   let fileName: string | null = null;
+  /** The Storage object exists (the upload call succeeded), verified or not: recorded so retention can remove it. */
+  let storageWritten = false;
   let spooled: SpooledFile | null = null;
   let summary: ExportSummary | null = null;
   let fatal: BackupError | null = null;
@@ -327,6 +348,7 @@ async function execute(
     try {
       await refuseAPublicBucket(deps.storage, fileName);
       await deps.storage.upload(fileName, spooled, contentTypeFor(fileName));
+      storageWritten = true;
       storage.status = "success"; // provisional: verified below
     } catch (error) {
       storage.status = "failed";
@@ -341,12 +363,13 @@ async function execute(
     });
     await update({
       storage_status: storage.status === "success" ? "running" : storage.status,
-      storage_path: storage.status === "success" ? fileName : null,
+      storage_path: storageWritten ? fileName : null,
     });
     checkAlive();
 
     // Uploading: OneDrive.
     let uploaded: { id: string; size: number; webUrl: string; quickXorHash: string } | null = null;
+    let folder: OneDriveFolder | null = null;
     if (!onedriveSkipped && deps.onedrive && config.destination) {
       await phase("uploading", { onedrive_status: "running", bytes_uploaded: 0 });
       onedrive.status = "running";
@@ -354,7 +377,7 @@ async function execute(
         const dest = config.destination.kind === "link"
           ? { link: config.destination.link }
           : { driveId: config.destination.driveId, folderId: config.destination.folderId };
-        const folder = await deps.onedrive.resolveFolder(dest);
+        folder = await deps.onedrive.resolveFolder(dest);
         let lastReported = 0;
         const total = spooled.size;
         uploaded = await deps.onedrive.upload(folder, fileName, await fileUploadSource(spooled.path), {
@@ -372,6 +395,7 @@ async function execute(
         await update({
           bytes_uploaded: uploaded.size,
           onedrive_item_id: uploaded.id,
+          onedrive_drive_id: folder.driveId,
           onedrive_web_url: uploaded.webUrl,
         });
       } catch (error) {
@@ -444,36 +468,38 @@ async function execute(
       });
     }
 
-    // Pruning: only where this run left a verified copy, so an outage never empties a destination.
-    if (config.retentionCount > 0 && (storage.status === "success" || onedrive.status === "success")) {
+    // Pruning: only where this run left a verified copy, so an outage never empties a destination; only
+    // copies recorded in backup_runs (retention.ts), never files found in a listing.
+    if (!config.retention.keepAll && (storage.status === "success" || onedrive.status === "success")) {
       await phase("pruning");
       const problems: string[] = [];
-      if (storage.status === "success") {
+      const od = onedrive.status === "success" && deps.onedrive && folder ? deps.onedrive : null;
+      const targets = {
+        storage: storage.status === "success" ? deps.storage : null,
+        onedrive: od && folder
+          ? {
+            getItem: (driveId: string, itemId: string) => od.getItem(driveId, itemId),
+            deleteItem: (driveId: string, itemId: string) => od.deleteItem(driveId, itemId),
+            fallbackDriveId: folder.driveId,
+          }
+          : null,
+      };
+      for (const destination of ["storage", "onedrive"] as const) {
+        if (!targets[destination]) continue;
+        const label = destination === "storage" ? "Storage" : "OneDrive";
         try {
-          const result = await pruneStorage(deps.storage, config.retentionCount, fileName);
-          emit({ type: "pruned", destination: "storage", deleted: result.deleted });
+          const result = (await pruneRecordedCopies(
+            sql,
+            { storage: null, onedrive: null, [destination]: targets[destination] },
+            config.retention,
+            runId,
+          ))[destination];
+          if (result) {
+            emit({ type: "pruned", destination, deleted: result.deleted, skipped: result.skipped });
+            problems.push(...result.skipped.map((m) => `${label}: ${m}`));
+          }
         } catch (error) {
-          problems.push(`Storage: ${errorMessage(error)}`);
-        }
-      }
-      if (onedrive.status === "success" && deps.onedrive && uploaded) {
-        try {
-          const dest = config.destination!;
-          const folder = await deps.onedrive.resolveFolder(
-            dest.kind === "link" ? { link: dest.link } : { driveId: dest.driveId, folderId: dest.folderId },
-          );
-          const client = deps.onedrive;
-          const result = await pruneFolder(
-            {
-              listChildren: () => client.listChildren(folder),
-              deleteItem: (id) => client.deleteItem(folder.driveId, id),
-            },
-            config.retentionCount,
-            fileName,
-          );
-          emit({ type: "pruned", destination: "onedrive", deleted: result.deleted });
-        } catch (error) {
-          problems.push(`OneDrive: ${errorMessage(error)}`);
+          problems.push(`${label}: ${errorMessage(error)}`);
         }
       }
       if (problems.length) {
@@ -536,7 +562,7 @@ async function execute(
     recorded = await finishRun(sql, runId, status, {
       storage_status: storage.status,
       onedrive_status: onedrive.status,
-      storage_path: storage.status === "success" ? fileName : null,
+      storage_path: storageWritten ? fileName : null,
       error,
       error_code: errorCode,
       ...(spooled ? { size_bytes: spooled.size } : {}),

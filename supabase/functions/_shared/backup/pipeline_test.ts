@@ -91,6 +91,29 @@ async function assertGone(paths: string[]) {
   }
 }
 
+/** Two earlier runs of the same night, recorded with their copies (1 byte each, as the fakes seed them). */
+const RECORDED = ["backup-2020-01-01T00-00-00Z.json.gz", "backup-2020-01-01T01-00-00Z.json.gz"];
+/** Files nobody recorded, named like backups (one "from the future"). */
+const PLANTED = ["backup-2099-01-01T00-00-00Z.json.gz", "backup-2019-01-01T00-00-00Z.json.gz"];
+
+async function seedHistory(db: ScratchDatabase, h: Harness, opts: { onedrive?: boolean } = {}) {
+  for (const name of [...RECORDED, ...PLANTED]) h.storage.objects.set(name, new Uint8Array([1]));
+  const ids = new Map<string, string>();
+  if (opts.onedrive !== false) {
+    for (const name of [...RECORDED, ...PLANTED]) ids.set(name, h.onedrive.seed(name));
+  }
+  for (const name of RECORDED) {
+    const at = name.slice(7, 17) + "T" + name.slice(18, 26).replaceAll("-", ":") + "Z";
+    await db.sql`
+      insert into public.backup_runs (trigger, status, started_at, finished_at, file_name, size_bytes,
+        storage_path, storage_status, onedrive_status, onedrive_item_id, onedrive_drive_id)
+      values ('schedule', 'success', ${at}, ${at}, ${name}, 1, ${name}, 'success',
+        ${ids.has(name) ? "success" : "skipped"}, ${ids.get(name) ?? null}, ${
+      ids.has(name) ? "drive" : null
+    })`;
+  }
+}
+
 function assertNoSecrets(value: unknown) {
   const text = JSON.stringify(value);
   for (const s of Object.values(SECRETS)) assert.ok(!text.includes(s), `secret leaked: ${text}`);
@@ -101,10 +124,7 @@ Deno.test("a full run stores a verified, restorable copy in both destinations an
   try {
     await seedApp(db);
     const h = harness(db);
-    for (const old of ["backup-2020-01-01T00-00-00Z.json.gz", "backup-2020-01-02T00-00-00Z.json.gz"]) {
-      h.storage.objects.set(old, new Uint8Array([1]));
-      h.onedrive.seed(old);
-    }
+    await seedHistory(db, h);
     h.storage.objects.set("unrelated.txt", new Uint8Array([1]));
     const outcome = await runBackup(h.deps, { trigger: "cli", requestedBy: null });
     assert.ok(!("busy" in outcome));
@@ -143,10 +163,23 @@ Deno.test("a full run stores a verified, restorable copy in both destinations an
     assert.equal(doc.complete, true);
     assert.equal(doc.tables.find((t: { name: string }) => t.name === "dogs").rows.length, 1500);
 
-    // Retention 2: the newest old file and the new one stay, the oldest goes; other files are untouched.
-    assert.deepEqual(h.storage.removed, ["backup-2020-01-01T00-00-00Z.json.gz"]);
-    assert.deepEqual(h.onedrive.deleted, ["backup-2020-01-01T00-00-00Z.json.gz"]);
+    // Retention (count 2, tiers 7/4/12): the older of the two recorded runs of one night goes (its night
+    // and month are held by the newer one), in both destinations; files nobody recorded stay, whatever
+    // their names, and so does everything else.
+    assert.deepEqual(h.storage.removed, [RECORDED[0]]);
+    assert.deepEqual(h.onedrive.deleted, [RECORDED[0]]);
+    for (const name of PLANTED) {
+      assert.ok(h.storage.objects.has(name), `${name} is not ours: it stays in Storage`);
+      assert.ok(h.onedrive.files.has(name), `${name} is not ours: it stays in OneDrive`);
+    }
     assert.ok(h.storage.objects.has("unrelated.txt"));
+    const pruned = await db.sql`
+      select file_name, storage_deleted_at is not null as storage_gone, onedrive_deleted_at is not null as onedrive_gone
+      from public.backup_runs where file_name in ${db.sql(RECORDED)} order by file_name`;
+    assert.deepEqual(pruned.map((r) => [r.file_name, r.storage_gone, r.onedrive_gone]), [
+      [RECORDED[0], true, true],
+      [RECORDED[1], false, false],
+    ]);
     assert.equal(h.posts.length, 0, "no alert on success");
     await assertGone(h.spooled);
   } finally {
@@ -168,8 +201,7 @@ Deno.test("OneDrive failing: partial, the Storage copy kept, one alert without s
       ),
       { code: "graph_unavailable" },
     );
-    h.storage.objects.set("backup-2020-01-01T00-00-00Z.json.gz", new Uint8Array([1]));
-    h.storage.objects.set("backup-2020-01-02T00-00-00Z.json.gz", new Uint8Array([1]));
+    await seedHistory(db, h, { onedrive: false });
     const outcome = await runBackup(h.deps, { trigger: "schedule", requestedBy: null });
     assert.ok(!("busy" in outcome));
     assert.equal(outcome.status, "partial");
@@ -185,7 +217,7 @@ Deno.test("OneDrive failing: partial, the Storage copy kept, one alert without s
     assert.ok(!row.error.includes("tempauth"));
     assertNoSecrets(row);
     assert.ok(h.storage.objects.has(outcome.fileName!));
-    assert.equal(h.storage.removed.length, 1, "Storage is still pruned (it holds a verified copy)");
+    assert.deepEqual(h.storage.removed, [RECORDED[0]], "Storage is still pruned (it holds a verified copy)");
 
     assert.equal(h.posts.length, 1, "exactly one webhook alert");
     assert.equal(h.posts[0].url, "https://hooks.example.com/alert");

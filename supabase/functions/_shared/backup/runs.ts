@@ -27,6 +27,7 @@ export interface RunPatch {
   storage_status?: DestinationStatus;
   onedrive_status?: DestinationStatus;
   onedrive_item_id?: string | null;
+  onedrive_drive_id?: string | null;
   onedrive_web_url?: string | null;
   bytes_uploaded?: number;
   error?: string | null;
@@ -49,7 +50,17 @@ export interface RunRow {
   onedrive_status: DestinationStatus;
 }
 
-export type StartResult = { started: true; id: string } | { started: false; runningId: string };
+export type StartResult =
+  | { started: true; id: string }
+  | { started: false; runningId: string }
+  | { started: false; rateLimited: true; lastActivityAt: Date; retryAfterSeconds: number };
+
+/**
+ * Runs started from the function (manual, schedule) wait this long after the previous run started or
+ * ended. A stolen admin session or scheduler secret cannot chain runs; the CLI, which holds the database
+ * URL anyway, is not limited.
+ */
+export const MIN_RUN_INTERVAL_SECONDS = 60;
 
 const ONE_RUNNING_INDEX = "backup_runs_one_running_idx";
 
@@ -60,21 +71,49 @@ function isOneRunningViolation(error: unknown): boolean {
 }
 
 /**
- * Inserts the running row. When another run holds the slot, returns its id instead (HTTP 409). The
- * insert and the lookup are not atomic: if the other run ends in between, try again.
+ * Inserts the running row. When another run holds the slot, returns its id instead (HTTP 409). With
+ * `rateLimited`, refuses (HTTP 429) while any other run started or ended less than
+ * MIN_RUN_INTERVAL_SECONDS ago, by the database's clock (a run the reaper closed ended at its last
+ * heartbeat, so a crashed run never delays the next one): the check and the insert are one statement,
+ * and two concurrent starts still meet the one-running index, so two function instances cannot both
+ * pass. The insert and the lookup of the running row are not atomic: if the other run ends in
+ * between, try again.
  */
 export async function startRun(
   sql: Sql,
-  params: { trigger: RunTrigger; requestedBy: string | null; onedriveSkipped: boolean },
+  params: {
+    trigger: RunTrigger;
+    requestedBy: string | null;
+    onedriveSkipped: boolean;
+    rateLimited?: boolean;
+  },
 ): Promise<StartResult> {
+  const interval = params.rateLimited ? MIN_RUN_INTERVAL_SECONDS : 0;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const [row] = await sql<Array<{ id: string }>>`
-        insert into public.backup_runs (trigger, requested_by, status, started_at, heartbeat_at, onedrive_status)
-        values (${params.trigger}, ${params.requestedBy}, 'running', clock_timestamp(), clock_timestamp(),
-                ${params.onedriveSkipped ? "skipped" : "pending"})
-        returning id`;
-      return { started: true, id: row.id };
+      const [row] = await sql<Array<{ id: string | null; last_at: Date | null; now: Date }>>`
+        with recent as (
+          -- heartbeat_at is when a run ended, or for a run the reaper closed, its last sign of life
+          select max(greatest(started_at, heartbeat_at)) as last_at
+          from public.backup_runs
+          where status <> 'running'
+            and (started_at > clock_timestamp() - make_interval(secs => ${interval})
+              or heartbeat_at > clock_timestamp() - make_interval(secs => ${interval}))
+        ), inserted as (
+          insert into public.backup_runs (trigger, requested_by, status, started_at, heartbeat_at, onedrive_status)
+          select ${params.trigger}, ${params.requestedBy}, 'running', clock_timestamp(), clock_timestamp(),
+                 ${params.onedriveSkipped ? "skipped" : "pending"}
+          where ${interval} = 0 or (select last_at from recent) is null
+             -- a run in progress answers "busy" (the index refuses this insert), not "too soon"
+             or exists (select 1 from public.backup_runs where status = 'running')
+          returning id
+        )
+        select (select id from inserted) as id, (select last_at from recent) as last_at,
+               clock_timestamp() as now`;
+      if (row.id) return { started: true, id: row.id };
+      const last = row.last_at!;
+      const wait = Math.max(1, Math.ceil(interval - (row.now.getTime() - last.getTime()) / 1000));
+      return { started: false, rateLimited: true, lastActivityAt: last, retryAfterSeconds: wait };
     } catch (error) {
       if (!isOneRunningViolation(error)) throw error;
       const [running] = await sql<Array<{ id: string }>>`
@@ -100,6 +139,7 @@ const PATCH_COLUMNS = [
   "storage_status",
   "onedrive_status",
   "onedrive_item_id",
+  "onedrive_drive_id",
   "onedrive_web_url",
   "bytes_uploaded",
   "error",

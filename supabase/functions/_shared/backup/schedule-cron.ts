@@ -30,10 +30,26 @@ function croner(expr: string): Cron {
 
 /**
  * Throws a ScheduleError (code `invalid_schedule`) with an actionable message unless `expr` is a cron
- * expression pg_cron accepts and that runs at least once: five fields (minute hour day-of-month month
- * day-of-week), interpreted in UTC.
+ * expression pg_cron accepts, that runs at least once and at most once an hour: five fields (minute hour
+ * day-of-month month day-of-week), interpreted in UTC. The hourly limit keeps a stolen admin session
+ * from saving a "* * * * *" schedule (each run is also rate limited, see runs.ts).
  */
 export function validateCron(expr: string): void {
+  const { job, first } = parseCron(expr);
+  const twice = runsTwiceInAnHour(job, first);
+  if (twice) {
+    const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+    throw invalid(
+      normalizeCron(expr),
+      `it runs more often than once an hour (at ${hhmm(twice[0])} and ${
+        hhmm(twice[1])
+      } UTC), and backups run at most hourly; give the minute field a single value, e.g. "0 * * * *" for every hour or "0 2 * * *" for every day at 02:00 UTC`,
+    );
+  }
+}
+
+/** Checks the shape of `expr` (what pg_cron accepts, and that it runs at all) and returns its job. */
+function parseCron(expr: string): { job: Cron; first: Date } {
   if (typeof expr !== "string") {
     throw new ScheduleError(
       "invalid_schedule",
@@ -86,18 +102,31 @@ export function validateCron(expr: string): void {
     const detail = (error instanceof Error ? error.message : String(error)).replace(/^CronPattern:\s*/, "");
     throw invalid(shown, `${detail.charAt(0).toLowerCase()}${detail.slice(1)}; ${EXAMPLE}`);
   }
-  if (!job.nextRun(new Date())) {
+  const first = job.nextRun(new Date());
+  if (!first) {
     throw invalid(shown, "it never runs (no date matches it, such as the 31st of a 30-day month)");
   }
+  return { job, first };
+}
+
+/**
+ * Every minute of the minute field runs in every hour the other fields select, so an expression runs
+ * more than hourly exactly when one of its hours holds two runs: look at the hour of the first run.
+ */
+function runsTwiceInAnHour(job: Cron, first: Date): [Date, Date] | null {
+  const hourStart = new Date(Math.floor(first.getTime() / 3_600_000) * 3_600_000);
+  const [a, b] = job.nextRuns(2, new Date(hourStart.getTime() - 1000));
+  return a && b && b.getTime() - hourStart.getTime() < 3_600_000 ? [a, b] : null;
 }
 
 /**
  * The first run strictly after `now`, in UTC, or null when the expression never runs again or is not one
- * this module accepts (a job edited by hand in cron.job, for example).
+ * pg_cron accepts (a job edited by hand in cron.job, for example; one that runs more than hourly still
+ * gets its next run, so the page shows what pg_cron will do).
  */
 export function nextRunAt(expr: string, now: Date): Date | null {
   try {
-    validateCron(expr);
+    parseCron(expr);
     return croner(normalizeCron(expr)).nextRun(now) ?? null;
   } catch {
     return null;

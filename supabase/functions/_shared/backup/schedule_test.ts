@@ -21,8 +21,9 @@ Deno.test("validateCron accepts the five-field expressions pg_cron runs", () => 
   for (
     const expr of [
       "0 2 * * *",
-      "* * * * *",
-      "*/15 * * * *",
+      "0 * * * *",
+      "59 */2 * * *",
+      "0 0,12 * * *",
       "30 23 * * 0",
       "0 3 * * 7",
       "0 3 * * MON",
@@ -51,6 +52,11 @@ Deno.test("validateCron explains what is wrong", () => {
   rejects("0 2 * FOO *", /contains "FOO", which is not a month/);
   rejects("5/5 * * * *", /stepping with numeric prefix/);
   rejects("0 0 31 4 *", /it never runs/);
+  // At most hourly: a stolen admin session cannot schedule a run every minute.
+  rejects("* * * * *", /runs more often than once an hour \(at \d\d:00 and \d\d:01 UTC\).*"0 \* \* \* \*"/);
+  rejects("*/15 * * * *", /more often than once an hour/);
+  rejects("0,30 2 * * *", /more often than once an hour \(at 02:00 and 02:30 UTC\)/);
+  rejects("0-1 3 1 1 *", /more often than once an hour \(at 03:00 and 03:01 UTC\)/);
   assert.throws(
     () => validateCron(42 as unknown as string),
     /expected a cron expression as text or null, got number/,

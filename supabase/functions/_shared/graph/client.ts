@@ -4,7 +4,7 @@
  * Everything it touches (fetch, clock, sleep, randomness, log) is injected.
  */
 import { resolveFolder } from "./destination.ts";
-import { deleteItem, listChildren } from "./drive.ts";
+import { deleteItem, getItem, listChildren } from "./drive.ts";
 import { GraphError } from "./errors.ts";
 import { nodeFragmentPut } from "./fragment-put.ts";
 import { GraphHttp } from "./graph-http.ts";
@@ -64,6 +64,11 @@ export interface GraphClient {
   listChildren(
     folder: GraphFolder,
   ): AsyncIterable<{ id: string; name: string; size: number; createdDateTime: string; isFile: boolean }>;
+  /** An item by id, or undefined when it is gone. */
+  getItem(
+    driveId: string,
+    itemId: string,
+  ): Promise<{ id: string; name: string; size: number; isFile: boolean } | undefined>;
   deleteItem(driveId: string, itemId: string): Promise<void>;
   sendMail(sender: string, message: { to: string[]; subject: string; text: string }): Promise<void>;
   probe(dest: Destination): Promise<Array<{ name: string; ok: boolean; message: string }>>;
@@ -141,6 +146,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     resolveFolder: (dest) => resolveFolder(http, dest),
     upload: (folder, name, source, opts) => uploadFile(http, folder, name, source, opts),
     listChildren: (folder) => listChildren(http, folder),
+    getItem: (driveId, itemId) => getItem(http, driveId, itemId),
     deleteItem: (driveId, itemId) => deleteItem(http, driveId, itemId),
     sendMail: (sender, message) => sendMail(http, sender, message),
     probe: (dest) => probe(http, tokens, dest, options.clientId.trim()),

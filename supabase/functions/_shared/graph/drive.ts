@@ -1,4 +1,4 @@
-/** Folder listing (paged through `@odata.nextLink`), item lookup by name, and deletion. */
+/** Folder listing (paged through `@odata.nextLink`), item lookup by id or name, and deletion. */
 import type { GraphFolder } from "./client.ts";
 import type { DriveItemJson } from "./destination.ts";
 import type { GraphHttp } from "./graph-http.ts";
@@ -43,6 +43,25 @@ export async function deleteItem(http: GraphHttp, driveId: string, itemId: strin
     accept: [404],
     operation: `delete OneDrive item "${itemId}"`,
   });
+}
+
+/** An item by id (name, size, parent), or undefined when it is gone. */
+export async function getItem(
+  http: GraphHttp,
+  driveId: string,
+  itemId: string,
+): Promise<{ id: string; name: string; size: number; isFile: boolean } | undefined> {
+  const response = await http.send<DriveItemJson>({
+    method: "GET",
+    path: `/v1.0/drives/${encodeURIComponent(driveId)}/items/${
+      encodeURIComponent(itemId)
+    }?$select=id,name,size,file,folder`,
+    accept: [404],
+    operation: `read OneDrive item "${itemId}"`,
+  });
+  const item = response.body;
+  if (response.status === 404 || !item?.id) return undefined;
+  return { id: item.id, name: item.name ?? "", size: item.size ?? 0, isFile: Boolean(item.file) };
 }
 
 /** The item called `name` in the folder, or undefined. */

@@ -104,6 +104,15 @@ export class FakeOneDrive implements OneDriveClient {
     }
   }
 
+  getItem(_driveId: string, itemId: string) {
+    for (const [name, f] of this.files) {
+      if (f.id === itemId) {
+        return Promise.resolve({ id: f.id, name, size: f.bytes.length, isFile: true });
+      }
+    }
+    return Promise.resolve(undefined);
+  }
+
   deleteItem(_driveId: string, itemId: string): Promise<void> {
     for (const [name, f] of this.files) {
       if (f.id === itemId) {
@@ -123,9 +132,11 @@ export class FakeOneDrive implements OneDriveClient {
     return Promise.resolve(this.probes);
   }
 
-  /** Adds a file as if an earlier run had uploaded it. */
-  seed(name: string): void {
-    this.files.set(name, { id: `item-${this.#next++}`, bytes: new Uint8Array([1]) });
+  /** Adds a file as if an earlier run had uploaded it; returns its item id. */
+  seed(name: string): string {
+    const id = `item-${this.#next++}`;
+    this.files.set(name, { id, bytes: new Uint8Array([1]) });
+    return id;
   }
 }
 
