@@ -5,10 +5,10 @@
  * the exit code is 0 only when every configured destination holds a verified copy (1 for partial or
  * failed runs, 2 for configuration errors, 3 when another run is in progress).
  */
-import type { ProgressEvent } from "../supabase/functions/_shared/backup/pipeline.ts";
-import { runBackup } from "../supabase/functions/_shared/backup/pipeline.ts";
-import { createBackupServices } from "../supabase/functions/_shared/backup/services.ts";
-import { installDriverCrashGuard } from "../supabase/functions/_shared/backup/driver-guard.ts";
+import type { ProgressEvent } from "../supabase/functions/_shared/backup/run/pipeline.ts";
+import { runBackup } from "../supabase/functions/_shared/backup/run/pipeline.ts";
+import { createBackupServices } from "../supabase/functions/_shared/backup/run/services.ts";
+import { installDriverCrashGuard } from "../supabase/functions/_shared/backup/lib/driver-guard.ts";
 import { loadCliEnvironment } from "./lib/env-files.ts";
 import { formatBytes, formatCount, formatSeconds } from "./lib/text.ts";
 

@@ -17,9 +17,9 @@
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { openBackupFile } from "../supabase/functions/_shared/backup/backup-reader.ts";
-import { createRedactor } from "../supabase/functions/_shared/backup/redact.ts";
-import { installDriverCrashGuard } from "../supabase/functions/_shared/backup/driver-guard.ts";
+import { openBackupFile } from "../supabase/functions/_shared/backup/format/backup-reader.ts";
+import { createRedactor } from "../supabase/functions/_shared/backup/lib/redact.ts";
+import { installDriverCrashGuard } from "../supabase/functions/_shared/backup/lib/driver-guard.ts";
 import { loadCliEnvironment } from "./lib/env-files.ts";
 import { basename } from "node:path";
 import {

@@ -1,6 +1,6 @@
 /**
  * Our export, measured: the product's own modules, wired as the pipeline wires them
- * (supabase/functions/_shared/backup/pipeline.ts): exportBackup → spoolToTempFile (gzip or not, SHA-256 +
+ * (supabase/functions/_shared/backup/run/pipeline.ts): exportBackup → spoolToTempFile (gzip or not, SHA-256 +
  * QuickXorHash) → optionally the Graph client's upload of the spool file to the emulator.
  *
  *   --sink null       the spool writes to /dev/null (through a symlink, so removing the "file" removes the
@@ -11,8 +11,8 @@
  * Prints one JSON line: bytes, rows, export and upload sections (wall and CPU seconds), peak RSS.
  */
 import { parseArgs } from "node:util";
-import { exportBackup } from "../../supabase/functions/_shared/backup/export.ts";
-import * as spool from "../../supabase/functions/_shared/backup/spool.ts";
+import { exportBackup } from "../../supabase/functions/_shared/backup/export/export.ts";
+import * as spool from "../../supabase/functions/_shared/backup/export/spool.ts";
 import { createGraphClient } from "../../supabase/functions/_shared/graph/client.ts";
 import { fileUploadSource } from "../../supabase/functions/_shared/graph/upload-source.ts";
 import { report, required, type Section, startSection, threadCpuSeconds } from "./probe-support.ts";

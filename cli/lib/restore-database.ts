@@ -29,13 +29,13 @@ import {
   BackupFileError,
   type OpenedBackup,
   readBackup,
-} from "../../supabase/functions/_shared/backup/backup-reader.ts";
+} from "../../supabase/functions/_shared/backup/format/backup-reader.ts";
 import type {
   BackupHeader,
   SequenceMeta,
   TableMeta,
-} from "../../supabase/functions/_shared/backup/file-format.ts";
-import type { FileHashes } from "../../supabase/functions/_shared/backup/hashing.ts";
+} from "../../supabase/functions/_shared/backup/format/file-format.ts";
+import type { FileHashes } from "../../supabase/functions/_shared/backup/export/hashing.ts";
 import { type DanglingReference, danglingReferences, describeDangling } from "./foreign-key-check.ts";
 import { RestoreError } from "./restore-error.ts";
 import { DEFAULT_RESTORE_SCHEMAS, scopeProblems, targetSchemaProblem } from "./restore-scope.ts";

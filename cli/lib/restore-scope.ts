@@ -16,8 +16,8 @@
  * too: a file that lists them was not written by `auto-backup`, and restoring them would rewrite the
  * very records a restore is checked against.
  */
-import { ALWAYS_EXCLUDED } from "../../supabase/functions/_shared/backup/catalog.ts";
-import { splitNames } from "../../supabase/functions/_shared/backup/config.ts";
+import { ALWAYS_EXCLUDED } from "../../supabase/functions/_shared/backup/export/catalog.ts";
+import { splitNames } from "../../supabase/functions/_shared/backup/lib/config.ts";
 
 export interface QualifiedName {
   schema: string;

@@ -7,8 +7,11 @@ import {
   BackupFileError,
   openBackup,
   readBackup,
-} from "../../supabase/functions/_shared/backup/backup-reader.ts";
-import type { BackupHeader, SequenceMeta } from "../../supabase/functions/_shared/backup/file-format.ts";
+} from "../../supabase/functions/_shared/backup/format/backup-reader.ts";
+import type {
+  BackupHeader,
+  SequenceMeta,
+} from "../../supabase/functions/_shared/backup/format/file-format.ts";
 
 export interface VerifyReport {
   header: BackupHeader;

@@ -5,7 +5,7 @@
  *
  *   static, unit  nothing beyond `npm ci`
  *   sql           PostgreSQL 15 on 127.0.0.1:5432 with pgTAP (scripts/sql-tests.ts)
- *   deno          PostgreSQL 15 with pg_cron preloaded (tests/scheduling/pg_cron_test.ts)
+ *   deno          PostgreSQL 15 with pg_cron preloaded (tests/scheduling/pg_cron.test.ts)
  *   e2e           Chromium at /usr/bin/chromium (playwright.config.ts)
  *
  * PostgreSQL 15 because that is the version Debian 12 ships with pg_cron and pgTAP packages; the local

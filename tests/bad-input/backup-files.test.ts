@@ -13,11 +13,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { openBackup, openBackupFile } from "../../supabase/functions/_shared/backup/backup-reader.ts";
-import {
-  createScratchDatabase,
-  type ScratchDatabase,
-} from "../../supabase/functions/_shared/backup/test-support/scratch-database.ts";
+import { openBackup, openBackupFile } from "../../supabase/functions/_shared/backup/format/backup-reader.ts";
+import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-database.ts";
 import { restoreBackup } from "../../cli/lib/restore-database.ts";
 import { type BackupFile, backupFile, count, schemaExists } from "./support/round-trip.ts";
 import { cli } from "./support/cli.ts";

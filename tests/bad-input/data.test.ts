@@ -7,13 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { parseConfig } from "../../supabase/functions/_shared/backup/config.ts";
-import { openBackupFile } from "../../supabase/functions/_shared/backup/backup-reader.ts";
-import { exportBackup } from "../../supabase/functions/_shared/backup/export.ts";
-import {
-  createScratchDatabase,
-  type ScratchDatabase,
-} from "../../supabase/functions/_shared/backup/test-support/scratch-database.ts";
+import { parseConfig } from "../../supabase/functions/_shared/backup/lib/config.ts";
+import { openBackupFile } from "../../supabase/functions/_shared/backup/format/backup-reader.ts";
+import { exportBackup } from "../../supabase/functions/_shared/backup/export/export.ts";
+import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-database.ts";
 import { restoreBackup } from "../../cli/lib/restore-database.ts";
 import {
   backupFile,

@@ -10,7 +10,7 @@ import {
   awkwardFixtureSql,
   ident,
   LARGE_TABLE_ROWS,
-} from "../../supabase/functions/_shared/backup/test-support/awkward-fixture.ts";
+} from "../support/awkward-fixture.ts";
 import { downloadFromStorage, openStack, runCli, runRow, type Sql, waitForIdle } from "./support/harness.ts";
 
 async function difference(sql: Sql, a: [string, string], b: [string, string]): Promise<number> {

@@ -6,7 +6,7 @@
  * `unsafe()` (the driver's raw-SQL door) only with constant text or statements Postgres itself wrote.
  */
 import assert from "node:assert/strict";
-import { ident } from "../../supabase/functions/_shared/backup/test-support/awkward-fixture.ts";
+import { ident } from "../support/awkward-fixture.ts";
 import {
   downloadFromStorage,
   openStack,
@@ -21,7 +21,7 @@ async function productFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for await (const entry of Deno.readDir(new URL(dir, ROOT))) {
     const path = `${dir}${entry.name}`;
-    if (entry.isDirectory && entry.name !== "test-support") out.push(...await productFiles(`${path}/`));
+    if (entry.isDirectory) out.push(...await productFiles(`${path}/`));
     else if (entry.isFile && /\.ts$/.test(entry.name) && !/(_test|\.test)\.ts$/.test(entry.name)) {
       out.push(path);
     }

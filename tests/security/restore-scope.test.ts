@@ -13,10 +13,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
-import {
-  createScratchDatabase,
-  type ScratchDatabase,
-} from "../../supabase/functions/_shared/backup/test-support/scratch-database.ts";
+import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-database.ts";
 import { backupFile } from "../bad-input/support/round-trip.ts";
 import { cli } from "../bad-input/support/cli.ts";
 

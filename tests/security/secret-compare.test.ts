@@ -5,7 +5,7 @@
  * every length difference, without an exception, is what shows the digests are compared.
  */
 import assert from "node:assert/strict";
-import { secretsEqual } from "../../supabase/functions/_shared/backup/auth.ts";
+import { secretsEqual } from "../../supabase/functions/_shared/backup/http/auth.ts";
 
 const SECRET = "Zr4l0bGx_0aB3kqV9yS1mN7cT2wH8eJ5uPfQ6dKiL0o"; // 43 characters, like generateCronSecret()
 
@@ -34,7 +34,7 @@ Deno.test("secretsEqual answers for every length without throwing, and only the 
 
 Deno.test("the comparison goes through timingSafeEqual on SHA-256 digests, not through === or a loop", async () => {
   const source = await Deno.readTextFile(
-    new URL("../../supabase/functions/_shared/backup/auth.ts", import.meta.url),
+    new URL("../../supabase/functions/_shared/backup/http/auth.ts", import.meta.url),
   );
   const body = /export function secretsEqual\([^)]*\)[^{]*\{([\s\S]*?)\n\}/.exec(source)?.[1] ?? "";
   assert.match(body, /^\s*return timingSafeEqual\(digest\(given\), digest\(expected\)\);\s*$/);

@@ -1,10 +1,10 @@
 /**
  * The `auto-backup` edge function: wiring only (DESIGN section 4). The logic lives in _shared/backup.
  */
-import { installDriverCrashGuard } from "../_shared/backup/driver-guard.ts";
-import { createHandler } from "../_shared/backup/handler.ts";
-import { getSchedule, readCronSecret, setSchedule } from "../_shared/backup/schedule.ts";
-import { createBackupServices } from "../_shared/backup/services.ts";
+import { installDriverCrashGuard } from "../_shared/backup/lib/driver-guard.ts";
+import { createHandler } from "../_shared/backup/http/handler.ts";
+import { getSchedule, readCronSecret, setSchedule } from "../_shared/backup/schedule/schedule.ts";
+import { createBackupServices } from "../_shared/backup/run/services.ts";
 
 declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void } | undefined;
 

@@ -1,7 +1,7 @@
 /**
  * What setSchedule / getSchedule / readCronSecret must do to a database, checked against the database
- * itself. The same scenario runs on the real pg_cron (pg_cron_test.ts) and on the local stand-ins
- * (stand_ins_test.ts), which is how the stand-ins are held to pg_cron's behaviour.
+ * itself. The same scenario runs on the real pg_cron (pg_cron.test.ts) and on the local stand-ins
+ * (stand_ins.test.ts), which is how the stand-ins are held to pg_cron's behaviour.
  *
  * The schedules used here only match on the 29th of February, so the real pg_cron never fires them while
  * the scenario counts requests.
@@ -11,8 +11,8 @@ import {
   getSchedule,
   readCronSecret,
   setSchedule,
-} from "../../../supabase/functions/_shared/backup/schedule.ts";
-import { ScheduleError } from "../../../supabase/functions/_shared/backup/schedule-error.ts";
+} from "../../../supabase/functions/_shared/backup/schedule/schedule.ts";
+import { ScheduleError } from "../../../supabase/functions/_shared/backup/schedule/schedule-error.ts";
 import type { Sql } from "./database.ts";
 
 export interface QueuedRequest {

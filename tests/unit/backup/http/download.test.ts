@@ -1,0 +1,244 @@
+/**
+ * The `download` action and the public-bucket guard, through the real handler on a scratch database
+ * (migrations applied) with an in-memory Storage: who may ask, which runs are signed, for how long,
+ * and the audit row each URL leaves. The HTTP end to end (real gateway, real signed URL) is in
+ * tests/security/download-action.test.ts.
+ */
+import assert from "node:assert/strict";
+import { parseConfig, secretValues } from "../../../../supabase/functions/_shared/backup/lib/config.ts";
+import { createHandler } from "../../../../supabase/functions/_shared/backup/http/handler.ts";
+import { createRedactor } from "../../../../supabase/functions/_shared/backup/lib/redact.ts";
+import {
+  DOWNLOAD_URL_SECONDS,
+  isBackupPath,
+} from "../../../../supabase/functions/_shared/backup/http/download.ts";
+import { runBackup } from "../../../../supabase/functions/_shared/backup/run/pipeline.ts";
+import { createScratchDatabase, type ScratchDatabase } from "../../../support/scratch-database.ts";
+import { FakeStorage } from "../../../support/fakes.ts";
+
+const ADMIN = "bbbbbbbb-0000-4000-8000-000000000001";
+const MEMBER = "bbbbbbbb-0000-4000-8000-000000000002";
+const SECRET = "download-test-scheduler-secret-0123456789";
+const NOW = new Date("2026-11-29T10:00:00.000Z");
+
+function b64url(value: unknown): string {
+  return btoa(JSON.stringify(value)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+/** Session-shaped tokens; the fake Auth below decides which are valid. */
+const jwt = (claims: Record<string, unknown>) =>
+  `${b64url({ alg: "HS256", typ: "JWT" })}.${b64url(claims)}.signature`;
+const ADMIN_TOKEN = jwt({ sub: ADMIN, role: "authenticated" });
+const MEMBER_TOKEN = jwt({ sub: MEMBER, role: "authenticated" });
+
+interface Setup {
+  db: ScratchDatabase;
+  storage: FakeStorage;
+  handle: (req: Request) => Promise<Response>;
+  config: ReturnType<typeof parseConfig>;
+}
+
+async function setup(): Promise<Setup> {
+  const db = await createScratchDatabase({ supabase: true });
+  await db
+    .sql`insert into auth.users (id, email) values (${ADMIN}, 'admin@dl.test'), (${MEMBER}, 'member@dl.test')`;
+  await db.sql`insert into public.user_roles (user_id, role) values (${ADMIN}, 'admin')`;
+  const config = parseConfig({
+    SUPABASE_URL: "http://127.0.0.1:54321",
+    SUPABASE_SERVICE_ROLE_KEY: "service-role-key-for-tests",
+    SUPABASE_DB_URL: db.url,
+    BACKUP_CRON_SECRET: SECRET,
+  });
+  const users: Record<string, string> = { [ADMIN_TOKEN]: ADMIN, [MEMBER_TOKEN]: MEMBER };
+  const fakeAuth: typeof fetch = (input, init) => {
+    const token = new Request(input, init).headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
+    return Promise.resolve(
+      users[token]
+        ? Response.json({ id: users[token], aud: "authenticated" })
+        : Response.json({ msg: "invalid JWT" }, { status: 403 }),
+    );
+  };
+  const storage = new FakeStorage();
+  const handle = createHandler({
+    config,
+    sql: db.sql,
+    storage,
+    onedrive: null,
+    fetch: fakeAuth,
+    schedule: {
+      setSchedule: () => Promise.reject(new Error("unused")),
+      getSchedule: () => Promise.resolve({ cron: null, next_run_at: null, timezone: "UTC" }),
+      readCronSecret: () => Promise.resolve(null),
+    },
+    pipeline: {
+      sleep: () => Promise.resolve(),
+      now: () => NOW,
+      redact: createRedactor(secretValues(config)),
+      log: () => {},
+    },
+    now: () => NOW,
+  });
+  return { db, storage, handle, config };
+}
+
+function post(body: unknown, headers: Record<string, string>): Request {
+  return new Request("http://fn/auto-backup", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+async function insertRun(
+  db: ScratchDatabase,
+  values: { storage_path: string | null; storage_status: string },
+): Promise<string> {
+  const [row] = await db.sql<Array<{ id: string }>>`
+    insert into public.backup_runs (trigger, status, finished_at, file_name, storage_path, storage_status)
+    values ('manual', 'success', now(), ${values.storage_path}, ${values.storage_path}, ${values.storage_status})
+    returning id`;
+  return row.id;
+}
+
+Deno.test("download: an admin gets a 300 s URL for a run's verified Storage copy, and it is recorded", async () => {
+  const s = await setup();
+  try {
+    const name = "backup-2026-11-29T09-00-00Z.json.gz";
+    const runId = await insertRun(s.db, { storage_path: name, storage_status: "success" });
+    const response = await s.handle(post({ action: "download", run_id: runId }, admin));
+    assert.equal(response.status, 200);
+    const body = await response.json();
+    assert.deepEqual(body, {
+      url: `https://storage.test/object/sign/backups/${name}?token=t&download=${name}`,
+      file_name: name,
+      expires_at: "2026-11-29T10:05:00.000Z",
+      expires_in: 300,
+    });
+    assert.equal(DOWNLOAD_URL_SECONDS, 300);
+    assert.deepEqual(s.storage.signed, [{ name, expiresIn: 300 }]);
+    const audit = await s.db.sql<
+      Array<{ run_id: string; storage_path: string; requested_by: string; expires_at: Date }>
+    >`select run_id, storage_path, requested_by, expires_at from public.backup_downloads`;
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0].run_id, runId);
+    assert.equal(audit[0].storage_path, name);
+    assert.equal(audit[0].requested_by, ADMIN);
+    assert.equal(audit[0].expires_at.toISOString(), "2026-11-29T10:05:00.000Z");
+  } finally {
+    await s.db.drop();
+  }
+});
+
+Deno.test("download: members, anon and the scheduler are refused; bad, unknown and copy-less runs too", async () => {
+  const s = await setup();
+  try {
+    const name = "backup-2026-11-29T09-00-00Z.json.gz";
+    const runId = await insertRun(s.db, { storage_path: name, storage_status: "success" });
+    const refused = async (body: unknown, headers: Record<string, string>) => {
+      const response = await s.handle(post(body, headers));
+      return { status: response.status, error: (await response.json()).error as string };
+    };
+    const member = await refused({ action: "download", run_id: runId }, {
+      authorization: `Bearer ${MEMBER_TOKEN}`,
+    });
+    assert.equal(member.status, 403);
+    assert.equal((await refused({ action: "download", run_id: runId }, {})).status, 401);
+    const scheduler = await refused({ action: "download", run_id: runId }, { "x-backup-secret": SECRET });
+    assert.equal(scheduler.status, 403);
+    assert.match(scheduler.error, /scheduler secret only starts backups, not "download"/);
+
+    for (const bad of [undefined, 42, "", "../backup.json.gz", `${runId}'--`]) {
+      const answer = await refused({ action: "download", run_id: bad }, admin);
+      assert.equal(answer.status, 400, String(bad));
+      assert.match(answer.error, /^Invalid run_id: send \{"action": "download", "run_id": /);
+    }
+    const unknown = await refused({ action: "download", run_id: crypto.randomUUID() }, admin);
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.error, /^Cannot download run [0-9a-f-]+: no such backup run$/);
+
+    const failedCopy = await insertRun(s.db, { storage_path: null, storage_status: "failed" });
+    const noCopy = await refused({ action: "download", run_id: failedCopy }, admin);
+    assert.equal(noCopy.status, 409);
+    assert.match(noCopy.error, /it has no verified copy in Supabase Storage \(storage status: failed\)/);
+    const pending = await insertRun(s.db, { storage_path: name, storage_status: "running" });
+    assert.equal((await refused({ action: "download", run_id: pending }, admin)).status, 409);
+
+    // A run row whose path is not a name the tool writes (planted or corrupted) is never signed.
+    for (
+      const path of [
+        "../secrets/other-bucket.txt",
+        "avatars/a.png",
+        "backup-2099.json.gz",
+        "x/backup-2026-11-29T09-00-00Z.json.gz",
+      ]
+    ) {
+      const planted = await insertRun(s.db, { storage_path: path, storage_status: "success" });
+      const answer = await refused({ action: "download", run_id: planted }, admin);
+      assert.equal(answer.status, 409, path);
+      assert.match(answer.error, /not a backup file name this tool writes/);
+    }
+    assert.deepEqual(s.storage.signed, [], "nothing was signed");
+    const [{ n }] = await s.db.sql<
+      Array<{ n: number }>
+    >`select count(*)::int as n from public.backup_downloads`;
+    assert.equal(n, 0, "refusals leave no download record");
+  } finally {
+    await s.db.drop();
+  }
+});
+
+Deno.test("backup file names the download accepts", () => {
+  assert.ok(isBackupPath("backup-2026-11-29T09-00-00Z.json.gz"));
+  assert.ok(isBackupPath("backup-2026-11-29T09-00-00Z.json"));
+  assert.ok(isBackupPath("backup-2026-11-29T09-00-00Z.json.gz.age"));
+  for (
+    const bad of [
+      "backup-2026-11-29T09-00-00Z.json.gz/../x",
+      "Backup-2026-11-29T09-00-00Z.json",
+      "backup-.json",
+      "",
+    ]
+  ) {
+    assert.ok(!isBackupPath(bad), bad);
+  }
+});
+
+Deno.test("a public backups bucket: test reports it, a run refuses to store there", async () => {
+  const s = await setup();
+  try {
+    s.storage.public = true;
+    const t = await s.handle(post({ action: "test" }, admin));
+    const { checks } = await t.json();
+    const storage = checks.find((c: { name: string }) => c.name === "storage");
+    assert.equal(storage.ok, false);
+    assert.match(
+      storage.message,
+      /^Cannot use Storage: the Storage bucket "backups" is public, so anyone could download every backup; make it private/,
+    );
+
+    const result = await runBackup({
+      config: s.config,
+      sql: s.db.sql,
+      storage: s.storage,
+      onedrive: null,
+      fetch,
+      sleep: () => Promise.resolve(),
+      now: () => new Date(),
+      redact: createRedactor(secretValues(s.config)),
+      log: () => {},
+    }, { trigger: "cli", requestedBy: null });
+    assert.ok(!("busy" in result));
+    assert.equal(s.storage.objects.size, 0, "nothing stored in the public bucket");
+    assert.equal(result.storageStatus, "failed");
+    assert.equal(result.errorCode, "storage_public");
+    assert.match(result.error ?? "", /the Storage bucket "backups" is public/);
+
+    s.storage.public = false;
+    const ok = await (await s.handle(post({ action: "test" }, admin))).json();
+    const fine = ok.checks.find((c: { name: string }) => c.name === "storage");
+    assert.equal(fine.ok, true);
+    assert.equal(fine.message, 'The Storage bucket "backups" exists and is private');
+  } finally {
+    await s.db.drop();
+  }
+});
