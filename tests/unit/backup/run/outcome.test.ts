@@ -14,6 +14,15 @@ const pending: DestinationResult = { status: "pending", error: null, code: null 
 const running: DestinationResult = { status: "running", error: null, code: null };
 const skipped: DestinationResult = { status: "skipped", error: null, code: null };
 
+const bothFailed = {
+  status: "failed",
+  storageStatus: "failed",
+  onedriveStatus: "failed",
+  error:
+    "The backup was not stored anywhere. Supabase Storage copy failed: HTTP 503. OneDrive copy failed: HTTP 429",
+  errorCode: "storage_unavailable",
+} as const;
+
 const cases: Array<{
   name: string;
   input: Partial<OutcomeInput> & Pick<OutcomeInput, "storage" | "onedrive">;
@@ -82,26 +91,12 @@ const cases: Array<{
   {
     name: "both failed: failed, both reasons, Storage's code first",
     input: { storage: storageDown, onedrive: onedriveDown },
-    expect: {
-      status: "failed",
-      storageStatus: "failed",
-      onedriveStatus: "failed",
-      error:
-        "The backup was not stored anywhere. Supabase Storage copy failed: HTTP 503. OneDrive copy failed: HTTP 429",
-      errorCode: "storage_unavailable",
-    },
+    expect: bothFailed,
   },
   {
     name: "both failed, Storage without a code: OneDrive's code",
     input: { storage: { ...storageDown, code: null }, onedrive: onedriveDown },
-    expect: {
-      status: "failed",
-      storageStatus: "failed",
-      onedriveStatus: "failed",
-      error:
-        "The backup was not stored anywhere. Supabase Storage copy failed: HTTP 503. OneDrive copy failed: HTTP 429",
-      errorCode: "onedrive_throttled",
-    },
+    expect: { ...bothFailed, errorCode: "onedrive_throttled" },
   },
   {
     name: "OneDrive skipped, Storage failed: failed",
