@@ -50,12 +50,7 @@ export async function reapAndAlert(deps: PipelineDeps): Promise<ReapedRun[]> {
   for (const run of reaped) {
     deps.log(`Marked run ${run.id} failed: ${run.error}`);
     await sendAlerts(
-      {
-        fetch: deps.fetch,
-        mail: deps.onedrive,
-        redact: deps.redact,
-        project: projectLabel(deps.config.supabaseUrl),
-      },
+      alertDeps(deps),
       alertChannels(deps.config),
       {
         id: run.id,
@@ -69,6 +64,15 @@ export async function reapAndAlert(deps: PipelineDeps): Promise<ReapedRun[]> {
     ).catch(() => []);
   }
   return reaped;
+}
+
+function alertDeps(deps: PipelineDeps) {
+  return {
+    fetch: deps.fetch,
+    mail: deps.onedrive,
+    redact: deps.redact,
+    project: projectLabel(deps.config.supabaseUrl),
+  };
 }
 
 function alertChannels(config: BackupConfig) {
@@ -153,12 +157,7 @@ async function alertOutcome(
 ): Promise<AlertResult[]> {
   const { deps } = run;
   const alerts = await sendAlerts(
-    {
-      fetch: deps.fetch,
-      mail: deps.onedrive,
-      redact: deps.redact,
-      project: projectLabel(deps.config.supabaseUrl),
-    },
+    alertDeps(deps),
     alertChannels(deps.config),
     {
       id: run.runId,
