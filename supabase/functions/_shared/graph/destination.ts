@@ -6,23 +6,19 @@
 import { describeServiceError, GraphError } from "./errors.ts";
 import { graphFailure, type GraphHttp } from "./graph-http.ts";
 import { describeLink, encodeSharingUrl, isPersonalOneDriveLink } from "./shares.ts";
-import type { Destination, GraphFolder } from "./client.ts";
-
-/** The driveItem properties the client reads. */
-export interface DriveItemJson {
-  id?: string;
-  name?: string;
-  size?: number;
-  webUrl?: string;
-  createdDateTime?: string;
-  folder?: unknown;
-  file?: { hashes?: { quickXorHash?: string } };
-  root?: unknown;
-  parentReference?: { driveId?: string; id?: string };
-  package?: unknown;
-}
+import type { Destination, DestinationSetting, DriveItemJson, GraphFolder } from "./types.ts";
 
 const SELECT = "$select=id,name,webUrl,folder,file,root,package,parentReference";
+
+/** The configured destination as Graph's requests take it; null when none is configured. */
+export function destinationOf(setting: DestinationSetting): Destination;
+export function destinationOf(setting: DestinationSetting | null): Destination | null;
+export function destinationOf(setting: DestinationSetting | null): Destination | null {
+  if (!setting) return null;
+  return setting.kind === "link"
+    ? { link: setting.link }
+    : { driveId: setting.driveId, folderId: setting.folderId };
+}
 
 export async function resolveFolder(http: GraphHttp, destination: Destination): Promise<GraphFolder> {
   const link = destination.link?.trim();

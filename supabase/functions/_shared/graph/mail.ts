@@ -1,12 +1,7 @@
 /** Alert e-mail through Graph `sendMail`, sent from a mailbox of the tenant (application permission Mail.Send). */
 import { describeServiceError, GraphError } from "./errors.ts";
 import { graphFailure, type GraphHttp } from "./graph-http.ts";
-
-export interface MailMessage {
-  to: string[];
-  subject: string;
-  text: string;
-}
+import type { MailMessage } from "./types.ts";
 
 export async function sendMail(http: GraphHttp, sender: string, message: MailMessage): Promise<void> {
   const operation = `send the alert e-mail from "${sender}"`;
