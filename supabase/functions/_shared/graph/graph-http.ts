@@ -3,7 +3,13 @@
  * InvalidAuthenticationToken), the app's User-Agent, retries with Retry-After / back-off for throttling and
  * transient errors, and error mapping to GraphError with an admin-actionable message.
  */
-import { describeServiceError, GraphError, sanitise, type ServiceErrorDetail } from "./errors.ts";
+import {
+  describeServiceError,
+  GraphError,
+  type GraphErrorCode,
+  sanitise,
+  type ServiceErrorDetail,
+} from "./errors.ts";
 import { type FetchedResponse, fetchWithTimeout, readAnswer, type RedirectRefused } from "./exchange.ts";
 import { isRetryableStatus, type RequestRuntime, retryRequest } from "./retry.ts";
 import type { TokenProvider } from "./token.ts";
@@ -177,6 +183,29 @@ export function throttledTooLong(
       Math.ceil(retryAfterMs / 1000)
     } seconds${describeServiceError(detail)}. Try again later`,
     { status, graphCode: detail.code, requestId: detail.requestId },
+  );
+}
+
+/**
+ * A 403 on a request that needs a specific permission: missing admin consent (a token without roles) is
+ * reported as such, anything else as `code` with the advice that fits the request.
+ */
+export function accessDenied(
+  operation: string,
+  detail: ServiceErrorDetail,
+  code: GraphErrorCode,
+  advice: string,
+): GraphError {
+  const failure = graphFailure(operation, 403, detail);
+  if (failure.code === "graph_admin_consent_missing") return failure;
+  return new GraphError(
+    code,
+    `Cannot ${operation}: access denied${describeServiceError(detail)}. ${advice}`,
+    {
+      status: 403,
+      graphCode: detail.code,
+      requestId: detail.requestId,
+    },
   );
 }
 

@@ -12,7 +12,7 @@ import { publicBucketMessage } from "../destinations/bucket-guard.ts";
 import { createDownload } from "./download.ts";
 import { type OneDriveClient, type PipelineDeps, reapAndAlert, startBackup } from "../run/pipeline.ts";
 import { destinationOf } from "../../graph/destination.ts";
-import type { GraphClient, ProbeCheck } from "../../graph/types.ts";
+import type { GraphClient } from "../../graph/types.ts";
 import { rateLimitedResponse } from "./run-rate-limit.ts";
 import { retentionStatus } from "../run/retention-plan.ts";
 import type { BackupSchedule } from "../schedule/schedule.ts";
