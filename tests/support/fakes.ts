@@ -4,11 +4,8 @@
  */
 import { QuickXorHash } from "../../supabase/functions/_shared/graph/quick-xor-hash.ts";
 import { BackupError } from "../../supabase/functions/_shared/backup/lib/errors.ts";
-import type {
-  OneDriveClient,
-  OneDriveFolder,
-  OneDriveUploadSource,
-} from "../../supabase/functions/_shared/backup/run/pipeline.ts";
+import type { OneDriveClient } from "../../supabase/functions/_shared/backup/run/pipeline.ts";
+import type { GraphFolder, UploadSource } from "../../supabase/functions/_shared/graph/types.ts";
 import type {
   StorageClient,
   StorageObject,
@@ -81,14 +78,14 @@ export class FakeOneDrive implements OneDriveClient {
   ];
   #next = 1;
 
-  resolveFolder(): Promise<OneDriveFolder> {
+  resolveFolder(): Promise<GraphFolder> {
     return Promise.resolve({ driveId: "drive-1", folderId: "folder-1", name: "Backups" });
   }
 
   async upload(
-    _folder: OneDriveFolder,
+    _folder: GraphFolder,
     name: string,
-    source: OneDriveUploadSource,
+    source: UploadSource,
     opts?: { onProgress?: (bytesSent: number) => void },
   ) {
     if (this.failUpload) throw this.failUpload;

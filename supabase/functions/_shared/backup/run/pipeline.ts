@@ -31,45 +31,17 @@ import {
 } from "./runs.ts";
 import { removeStaleSpoolFiles, type SpooledFile, spoolToTempFile } from "../export/spool.ts";
 import { fileUploadSource } from "../../graph/upload-source.ts";
+import { destinationOf } from "../../graph/destination.ts";
+import type { GraphClient, GraphFolder } from "../../graph/types.ts";
 import type { StorageClient } from "../destinations/storage.ts";
 import { refuseAPublicBucket } from "../destinations/bucket-guard.ts";
-import { type AlertResult, type MailSender, sendAlerts } from "./alerts.ts";
+import { type AlertResult, sendAlerts } from "./alerts.ts";
 
 /** The part of the Graph client (docs/architecture.md) the pipeline uses. */
-export interface OneDriveFolder {
-  driveId: string;
-  folderId: string;
-  name: string;
-  webUrl?: string;
-}
-
-export interface OneDriveUploadSource {
-  size: number;
-  open(offset: number): ReadableStream<Uint8Array>;
-}
-
-export interface OneDriveClient extends MailSender {
-  resolveFolder(dest: { link?: string; driveId?: string; folderId?: string }): Promise<OneDriveFolder>;
-  upload(
-    folder: OneDriveFolder,
-    name: string,
-    source: OneDriveUploadSource,
-    opts?: {
-      fragmentSize?: number;
-      onProgress?: (bytesSent: number) => void;
-      signal?: AbortSignal;
-      expectedQuickXorHash?: string;
-    },
-  ): Promise<{ id: string; name: string; size: number; webUrl: string; quickXorHash: string }>;
-  listChildren(
-    folder: OneDriveFolder,
-  ): AsyncIterable<{ id: string; name: string; size: number; createdDateTime: string; isFile: boolean }>;
-  getItem(
-    driveId: string,
-    itemId: string,
-  ): Promise<{ id: string; name: string; size: number; isFile: boolean } | undefined>;
-  deleteItem(driveId: string, itemId: string): Promise<void>;
-}
+export type OneDriveClient = Pick<
+  GraphClient,
+  "resolveFolder" | "upload" | "listChildren" | "getItem" | "deleteItem" | "sendMail"
+>;
 
 export type ProgressEvent =
   | { type: "started"; runId: string; fileName: string }
@@ -369,15 +341,12 @@ async function execute(
 
     // Uploading: OneDrive.
     let uploaded: { id: string; size: number; webUrl: string; quickXorHash: string } | null = null;
-    let folder: OneDriveFolder | null = null;
+    let folder: GraphFolder | null = null;
     if (!onedriveSkipped && deps.onedrive && config.destination) {
       await phase("uploading", { onedrive_status: "running", bytes_uploaded: 0 });
       onedrive.status = "running";
       try {
-        const dest = config.destination.kind === "link"
-          ? { link: config.destination.link }
-          : { driveId: config.destination.driveId, folderId: config.destination.folderId };
-        folder = await deps.onedrive.resolveFolder(dest);
+        folder = await deps.onedrive.resolveFolder(destinationOf(config.destination));
         let lastReported = 0;
         const total = spooled.size;
         uploaded = await deps.onedrive.upload(folder, fileName, await fileUploadSource(spooled.path), {
