@@ -129,10 +129,10 @@ Deno.test("Storage faults during the backup, through the function", async (t) =>
       "a first attempt lost, then an object planted under the run's file name and size: the retry does not take it",
       async () => {
         const planted: string[] = [];
-        const { row, uploads } = await faultyRun(() => {
-          // Any upload, at the root (where names used to go) or in a folder, so the step means the
-          // same whatever the layout.
-          const anyUpload = /^\/object\/backups\/(?:[^/]+\/)?backup-[^/]+$/;
+        // Any upload, at the root (where names used to go) or in a folder, so the step means the
+        // same whatever the layout.
+        const anyUpload = /^\/object\/backups\/(?:[^/]+\/)?backup-[^/]+$/;
+        const { row } = await faultyRun(() => {
           proxy.addFault({ method: "POST", path: anyUpload, action: { kind: "error", status: 503 } });
           proxy.addFault({
             method: "POST",
@@ -141,17 +141,28 @@ Deno.test("Storage faults during the backup, through the function", async (t) =>
               kind: "before",
               // Between the attempts, a file of the same size under the run's (predictable) name,
               // where an open bucket or a pre-signed upload URL would have let anyone write it.
-              run: async (path, size) => {
+              run: async (path) => {
+                // The size is the run's (recorded before the upload; Deno does not send a
+                // content-length for a streamed body).
+                const [running] = await stack.sql<Array<{ size: string }>>`
+                  select size_bytes::text as size from public.backup_runs where status = 'running'`;
                 const name = decodeURIComponent(path.split("/").at(-1)!);
                 planted.push(name);
-                await uploadToStorage(stack, name, new Uint8Array(size ?? 0).fill(0x20));
+                await uploadToStorage(stack, name, new Uint8Array(Number(running.size)).fill(0x20));
               },
             },
           });
         });
         try {
-          assert.deepEqual(uploads.map((u) => u.fault ?? "none"), ["error", "before"]);
-          // The run's copy is its own bytes, in its own folder (assertVerifiedCopies checks the hash).
+          const attempts = proxy.requests.filter((r) => r.method === "POST" && anyUpload.test(r.path));
+          assert.deepEqual(attempts.map((u) => u.fault ?? "none"), ["error", "before"]);
+          assert.equal(row.status, "success", `${row.error_code}: ${row.error}`);
+          assert.equal(
+            sha256Hex(await downloadFromStorage(stack, row.storage_path!)),
+            row.sha256,
+            "the recorded Storage copy holds the run's bytes, not the planted file",
+          );
+          // And in its own folder, verified in both destinations.
           await assertVerifiedCopies(stack, row);
         } finally {
           await removeFromStorage(stack, planted);

@@ -236,12 +236,13 @@ Deno.test("download: a demoted admin and a signed-out session are refused at onc
 Deno.test("download: a run whose Storage copy retention deleted is refused (409), even if an object is back at its path", async () => {
   const stack = await openStack();
   const name = "backup-2002-02-02T02-00-00Z.json.gz";
+  // A copy from before runs had their own folder (a bare name at the root), which retention deleted.
+  const path = name;
   const [run] = await stack.sql<Array<{ id: string }>>`
-    insert into public.backup_runs (trigger, status, finished_at, file_name, storage_status, onedrive_status,
-      storage_deleted_at)
-    values ('cli', 'success', now(), ${name}, 'success', 'skipped', '2002-02-10T03:00:00Z') returning id::text`;
-  const path = `${run.id}/${name}`;
-  await stack.sql`update public.backup_runs set storage_path = ${path} where id = ${run.id}`;
+    insert into public.backup_runs (trigger, status, finished_at, file_name, storage_path, storage_status,
+      onedrive_status, storage_deleted_at)
+    values ('cli', 'success', now(), ${name}, ${path}, 'success', 'skipped', '2002-02-10T03:00:00Z')
+    returning id::text`;
   try {
     // Whatever is at the recorded path now is not the copy retention deleted.
     await uploadToStorage(stack, path, new TextEncoder().encode("not the pruned backup"));

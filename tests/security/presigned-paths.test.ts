@@ -108,7 +108,6 @@ Deno.test("a URL signed before the install for a coming backup's name opens noth
     const run = await waitForRun(stack, String(started.body.run_id));
     assert.equal(run.storage_status, "success", run.error ?? "");
     assert.ok(signed.has(run.file_name!), `the run's name ${run.file_name} was signed in advance`);
-    assert.equal(run.storage_path, `${run.id}/${run.file_name}`, "the copy is in the run's own folder");
 
     // The URL signed for the run's very name, and every other one: nothing.
     for (const [name, url] of signed) {
@@ -117,6 +116,7 @@ Deno.test("a URL signed before the install for a coming backup's name opens noth
       assert.equal(answer.status, 400, `${name}: ${answer.status} ${text.slice(0, 80)}`);
       assert.match(text, /Object not found/, name);
     }
+    assert.equal(run.storage_path, `${run.id}/${run.file_name}`, "the copy is in the run's own folder");
     // Nothing at the bucket's root under a backup's name: every copy is in a run's folder.
     const paths = (await storagePaths(stack)).map((o) => o.path);
     assert.ok(paths.includes(run.storage_path!));

@@ -15,11 +15,8 @@ export type StorageFaultAction =
   | { kind: "slowAnswer"; ms: number }
   /** Forward the body up to this many bytes, then hold the rest until `dropStalled()`. */
   | { kind: "stall"; afterBytes: number }
-  /**
-   * Run something first (e.g. create an object with the same name), then forward; `size` is the
-   * request's content-length (null when absent).
-   */
-  | { kind: "before"; run: (path: string, size: number | null) => Promise<void> };
+  /** Run something first (e.g. create an object with the same name), then forward. */
+  | { kind: "before"; run: (path: string) => Promise<void> };
 
 export interface StorageFaultRule {
   method: string;
@@ -166,10 +163,7 @@ export function startStorageProxy(gatewayUrl: string): StorageProxy {
         });
         return relay(new Response(null, { status: 504 }));
       }
-      if (fault?.kind === "before") {
-        const length = request.headers.get("content-length");
-        await fault.run(storagePath!, length === null ? null : Number(length));
-      }
+      if (fault?.kind === "before") await fault.run(storagePath!);
 
       if (fault?.kind === "stall") return relay(await stallUpload(request, fault.afterBytes));
       const { upstream, headers } = await forward(request);
