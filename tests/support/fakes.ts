@@ -33,7 +33,8 @@ export class FakeStorage implements StorageClient {
 
   signDownload(name: string, expiresIn: number): Promise<string> {
     this.signed.push({ name, expiresIn });
-    return Promise.resolve(`https://storage.test/object/sign/backups/${name}?token=t&download=${name}`);
+    const file = name.slice(name.lastIndexOf("/") + 1);
+    return Promise.resolve(`https://storage.test/object/sign/backups/${name}?token=t&download=${file}`);
   }
 
   async upload(name: string, file: { path: string; size: number }): Promise<void> {

@@ -36,6 +36,7 @@ import type { GraphClient, GraphFolder } from "../../graph/types.ts";
 import type { StorageClient } from "../destinations/storage.ts";
 import { refuseAPublicBucket } from "../destinations/bucket-guard.ts";
 import { type AlertResult, sendAlerts } from "./alerts.ts";
+import { runStoragePath } from "../destinations/storage-path.ts";
 
 /** The part of the Graph client (docs/architecture.md) the pipeline uses. */
 export type OneDriveClient = Pick<
@@ -176,11 +177,15 @@ function exportFailure(error: unknown): BackupError {
   return new BackupError("export_failed", `Cannot export the database: ${message}`);
 }
 
-/** Picks a file name no earlier run used: waits for the next second if this one's is taken. */
-async function freshFileName(deps: PipelineDeps): Promise<string> {
+/**
+ * Picks a file name no earlier run recorded: waits for the next second if this one's is taken. (The
+ * OneDrive folder is flat; in Storage each run has its own folder, see storage-path.ts.)
+ */
+async function freshFileName(deps: PipelineDeps, runId: string): Promise<string> {
   for (let attempt = 0;; attempt++) {
     const name = backupFileName(deps.now(), deps.config.compression);
-    const taken = await deps.storage.find(name).catch(() => null);
+    const [taken] = await deps.sql<Array<{ id: string }>>`
+      select id from public.backup_runs where file_name = ${name} and id <> ${runId} limit 1`;
     if (!taken || attempt >= 3) return name;
     await deps.sleep(1000 - (deps.now().getTime() % 1000) + 5);
   }
@@ -233,6 +238,8 @@ async function execute(
   const storage: Destination = { status: "pending", error: null, code: null };
   const onedrive: Destination = { status: onedriveSkipped ? "skipped" : "pending", error: null, code: null };
   let fileName: string | null = null;
+  /** Where the Storage copy goes: `<run id>/<file name>` (storage-path.ts). */
+  let storagePath: string | null = null;
   /** The Storage object exists (the upload call succeeded), verified or not: recorded so retention can remove it. */
   let storageWritten = false;
   let spooled: SpooledFile | null = null;
@@ -272,7 +279,8 @@ async function execute(
     if (!deps.spool) await removeStaleSpoolFiles({ olderThanMs: config.maxRunSeconds * 1000 });
 
     // Exporting: snapshot → JSON → gzip → hashes → spool file.
-    fileName = await freshFileName(deps);
+    fileName = await freshFileName(deps, runId);
+    storagePath = runStoragePath(runId, fileName);
     emit({ type: "started", runId, fileName });
     await phase("exporting", { file_name: fileName, storage_status: "pending" });
     try {
@@ -319,7 +327,7 @@ async function execute(
     storage.status = "running";
     try {
       await refuseAPublicBucket(deps.storage, fileName);
-      await deps.storage.upload(fileName, spooled, contentTypeFor(fileName));
+      await deps.storage.upload(storagePath, spooled, contentTypeFor(fileName));
       storageWritten = true;
       storage.status = "success"; // provisional: verified below
     } catch (error) {
@@ -335,7 +343,7 @@ async function execute(
     });
     await update({
       storage_status: storage.status === "success" ? "running" : storage.status,
-      storage_path: storageWritten ? fileName : null,
+      storage_path: storageWritten ? storagePath : null,
     });
     checkAlive();
 
@@ -381,11 +389,11 @@ async function execute(
     await phase("verifying");
     if (storage.status === "success") {
       try {
-        const object = await deps.storage.find(fileName);
+        const object = await deps.storage.find(storagePath);
         if (!object) {
           throw new BackupError(
             "storage_verify_failed",
-            `the object "${fileName}" is not listed after the upload`,
+            `the object "${storagePath}" is not listed after the upload`,
           );
         }
         if (object.size !== null && object.size !== spooled.size) {
@@ -396,7 +404,7 @@ async function execute(
         }
       } catch (error) {
         storage.status = "failed";
-        storage.error = `Cannot verify the Storage copy "${fileName}": ${errorMessage(error)}`;
+        storage.error = `Cannot verify the Storage copy "${storagePath}": ${errorMessage(error)}`;
         storage.code = "storage_verify_failed";
       }
       await update({ storage_status: storage.status });
@@ -531,7 +539,7 @@ async function execute(
     recorded = await finishRun(sql, runId, status, {
       storage_status: storage.status,
       onedrive_status: onedrive.status,
-      storage_path: storageWritten ? fileName : null,
+      storage_path: storageWritten ? storagePath : null,
       error,
       error_code: errorCode,
       ...(spooled ? { size_bytes: spooled.size } : {}),
