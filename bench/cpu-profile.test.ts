@@ -9,10 +9,10 @@ const PROFILE: CpuProfile = {
     { id: 1, callFrame: frame("(root)"), children: [2, 4, 6, 7] },
     {
       id: 2,
-      callFrame: frame("pump", "file:///app/supabase/functions/_shared/backup/export.ts"),
+      callFrame: frame("pump", "file:///app/supabase/functions/_shared/backup/export/export.ts"),
       children: [3],
     },
-    { id: 3, callFrame: frame("push", "file:///app/supabase/functions/_shared/backup/copy-rows.ts") },
+    { id: 3, callFrame: frame("push", "file:///app/supabase/functions/_shared/backup/export/copy-rows.ts") },
     { id: 4, callFrame: frame("processChunk", "ext:deno_node/internal/zlib.js"), children: [5] },
     { id: 5, callFrame: frame("write") },
     { id: 6, callFrame: frame("(idle)") },

@@ -43,7 +43,7 @@ const AREAS: Array<[RegExp, string]> = [
     "gzip (node:zlib; CompressionStream runs on it too)",
   ],
   [/copy-rows\.ts/, "COPY framing (copy-rows.ts)"],
-  [/backup\/(export|spool|catalog)\.ts/, "export and spool (export.ts, spool.ts)"],
+  [/backup\/export\/(export|spool|catalog)\.ts/, "export and spool (export.ts, spool.ts)"],
   [/graph\//, "Graph client"],
   [/npm\/registry\.npmjs\.org\/postgres|\/postgres\/\d|postgres@/, "postgres.js driver"],
   [/buffer\.(ts|mjs)|internal_binding\/buffer/, "Node Buffer compatibility (indexOf, slice)"],

@@ -56,7 +56,8 @@ export function makeRun(overrides: Partial<BackupRun> = {}): BackupRun {
     ],
     sha256: "9f2c4e0d1b7a5c3e8f6a4b2d0c9e7f5a3b1d8c6e4f2a0b9c7d5e3f1a8b6c4d2e",
     quick_xor_hash: "AAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-    storage_path: "backup-2026-11-24T10-00-00Z.json.gz",
+    // Each run's Storage copy is in its own folder: `<run id>/<file name>`.
+    storage_path: "00000000-0000-4000-8000-000000000001/backup-2026-11-24T10-00-00Z.json.gz",
     storage_status: "success",
     onedrive_status: "success",
     onedrive_item_id: "01ITEM",
@@ -157,9 +158,14 @@ export function installFakeBackend(options: FakeBackendOptions = {}) {
           if (!run?.storage_path || run.storage_status !== "success") {
             return json(404, { error: `Cannot download run ${String(payload.run_id)}: no such backup run` });
           }
+          if (run.storage_deleted_at) {
+            return json(409, {
+              error: `Cannot download run ${run.id}: its Storage copy "${run.file_name}" was deleted by retention on ${run.storage_deleted_at}`,
+            });
+          }
           return json(200, {
-            url: `http://supabase.test/storage/v1/object/sign/backups/${run.storage_path}?token=signed-token&download=${run.storage_path}`,
-            file_name: run.storage_path,
+            url: `http://supabase.test/storage/v1/object/sign/backups/${run.storage_path}?token=signed-token&download=${run.file_name}`,
+            file_name: run.file_name,
             expires_at: new Date(Date.now() + 300_000).toISOString(),
             expires_in: 300,
           });

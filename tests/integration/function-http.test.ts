@@ -114,7 +114,7 @@ Deno.test("an admin's run: 202 at once, then success with the same verified file
     }
     assert.ok(Number(t(row.row_count)) > 20_000);
 
-    const stored = await downloadFromStorage(stack, row.file_name!);
+    const stored = await downloadFromStorage(stack, row.storage_path!);
     const uploaded = await stack.emulator.fileContent(`Backups/${row.file_name}`);
     assert.deepEqual(uploaded, stored, "the same bytes in both destinations");
     assert.equal(stored.length, Number(row.size_bytes));

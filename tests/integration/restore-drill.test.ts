@@ -52,7 +52,7 @@ Deno.test("restore drill: back up, verify and restore the seeded app and every a
       LARGE_TABLE_ROWS,
     );
 
-    await Deno.writeFile(file, await downloadFromStorage(stack, row.file_name!));
+    await Deno.writeFile(file, await downloadFromStorage(stack, row.storage_path!));
     const verify = await runCli(stack, "verify.ts", [
       file,
       "--sha256",
@@ -118,7 +118,7 @@ Deno.test("in place: a backup recorded in public.backup_runs restores without --
     const backup = await runCli(stack, "backup.ts", []);
     assert.equal(backup.code, 0, `${backup.stdout}\n${backup.stderr}`);
     const row = await runRow(stack, /^Run ([0-9a-f-]{36}):/m.exec(backup.stdout)![1]);
-    const bytes = await downloadFromStorage(stack, row.file_name!);
+    const bytes = await downloadFromStorage(stack, row.storage_path!);
     const file = `${dir}/${row.file_name}`;
     await Deno.writeFile(file, bytes);
 

@@ -20,6 +20,7 @@ import {
   assertNothingInOneDrive,
   assertVerifiedCopies,
   closeCleanStack,
+  hasStorageFile,
   openCleanStack,
   sleep,
   snapshotDestinations,
@@ -72,7 +73,7 @@ Deno.test("Postgres faults during the export, through the function", async (t) =
         assert.match(row.error!, /^Cannot export the database: the connection was lost/);
         assert.equal(row.storage_status, "failed");
         assert.equal(row.onedrive_status, "failed");
-        assert.ok(!(await storageObjects(stack)).has(row.file_name!), "nothing in Storage");
+        assert.ok(!hasStorageFile(await storageObjects(stack), row.file_name!), "nothing in Storage");
         await assertNothingInOneDrive(stack, row.file_name!);
         assert.equal(await spoolCount(fn.tmpDir), 0, "the partial spool file was deleted");
         await assertEarlierUntouched(stack, before);

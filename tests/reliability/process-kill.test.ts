@@ -23,6 +23,7 @@ import {
   assertVerifiedCopies,
   closeCleanStack,
   FOLDER,
+  hasStorageFile,
   openCleanStack,
   runThrough,
   sleep,
@@ -146,7 +147,7 @@ Deno.test("the function process killed mid-run, at every stage", async (t) => {
       );
       assert.equal(webhook.received.length, 1, "one alert about the dead run");
       assert.match(webhook.received[0].text, /stopped without finishing/);
-      assert.ok(!(await storageObjects(stack)).has(dead.file_name!));
+      assert.ok(!hasStorageFile(await storageObjects(stack), dead.file_name!));
       await assertNothingInOneDrive(stack, dead.file_name!);
 
       // Time passes: the next run removes the dead run's spool file and succeeds.
@@ -162,7 +163,7 @@ Deno.test("the function process killed mid-run, at every stage", async (t) => {
       proxy.clearFaults();
       proxy.addFault({
         method: "POST",
-        path: /^\/object\/backups\/backup-/,
+        path: /^\/object\/backups\/[0-9a-f-]{36}\/backup-/,
         action: { kind: "stall", afterBytes: 256 * 1024 },
       });
       const staging = `${stack.info.storage_dir}/tmp`;
@@ -183,7 +184,7 @@ Deno.test("the function process killed mid-run, at every stage", async (t) => {
       await until("the gateway to drop the half-received upload", async () => {
         return (await dirEntries(staging)).length === 0 ? true : undefined;
       });
-      assert.ok(!(await storageObjects(stack)).has(name!), "no object under the run's name");
+      assert.ok(!hasStorageFile(await storageObjects(stack), name!), "no object under the run's name");
       const next = await start();
       const dead = await reap(stack, next, admin, id);
       assert.match(dead.error!, / while storing; /);
@@ -233,7 +234,7 @@ Deno.test("the function process killed mid-run, at every stage", async (t) => {
 
         // The Storage copy was complete before the upload began: it is the run's whole, sound file.
         const bytes = await (await fetch(
-          `${stack.info.supabase_url}/storage/v1/object/backups/${row.file_name}`,
+          `${stack.info.supabase_url}/storage/v1/object/backups/${row.storage_path}`,
           { headers: { authorization: `Bearer ${stack.info.service_role_key}` } },
         )).arrayBuffer();
         const copy = `${tmpDir}/${row.file_name}`;

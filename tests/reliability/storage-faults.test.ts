@@ -20,6 +20,7 @@ import {
   assertVerifiedCopies,
   closeCleanStack,
   FOLDER,
+  hasStorageFile,
   openCleanStack,
   runThrough,
   sha256Hex,
@@ -28,7 +29,8 @@ import {
 } from "./support/outcomes.ts";
 import { startStorageProxy } from "./support/storage-proxy.ts";
 
-const UPLOAD = /^\/object\/backups\/backup-[^/]+$/;
+/** A run's upload: into its own folder, `<run id>/<file name>`. */
+const UPLOAD = /^\/object\/backups\/[0-9a-f-]{36}\/backup-[^/]+$/;
 
 Deno.test("Storage faults during the backup, through the function", async (t) => {
   const stack = await openCleanStack();
@@ -83,10 +85,10 @@ Deno.test("Storage faults during the backup, through the function", async (t) =>
       assert.equal(row.storage_path, null);
       assert.match(
         row.error!,
-        /^The backup is safe in OneDrive but not in Supabase Storage\. Supabase Storage copy failed: Cannot store backup "backup-[^"]+" in Storage bucket "backups": HTTP 502 "injected" \(gave up after retries\)$/,
+        /^The backup is safe in OneDrive but not in Supabase Storage\. Supabase Storage copy failed: Cannot store backup "[0-9a-f-]{36}\/backup-[^"]+" in Storage bucket "backups": HTTP 502 "injected" \(gave up after retries\)$/,
       );
       assert.equal(uploads.length, 4, "four attempts");
-      assert.ok(!(await storageObjects(stack)).has(row.file_name!), "nothing in Storage");
+      assert.ok(!hasStorageFile(await storageObjects(stack), row.file_name!), "nothing in Storage");
       const copy = await stack.emulator.fileContent(`${FOLDER}/${row.file_name}`);
       assert.equal(sha256Hex(copy), row.sha256, "the OneDrive copy is the run's file");
       assert.equal(alerts.length, 1);
@@ -123,6 +125,51 @@ Deno.test("Storage faults during the backup, through the function", async (t) =>
       },
     );
 
+    await t.step(
+      "a first attempt lost, then an object planted under the run's file name and size: the retry does not take it",
+      async () => {
+        const planted: string[] = [];
+        // Any upload, at the root (where names used to go) or in a folder, so the step means the
+        // same whatever the layout.
+        const anyUpload = /^\/object\/backups\/(?:[^/]+\/)?backup-[^/]+$/;
+        const { row } = await faultyRun(() => {
+          proxy.addFault({ method: "POST", path: anyUpload, action: { kind: "error", status: 503 } });
+          proxy.addFault({
+            method: "POST",
+            path: anyUpload,
+            action: {
+              kind: "before",
+              // Between the attempts, a file of the same size under the run's (predictable) name,
+              // where an open bucket or a pre-signed upload URL would have let anyone write it.
+              run: async (path) => {
+                // The size is the run's (recorded before the upload; Deno does not send a
+                // content-length for a streamed body).
+                const [running] = await stack.sql<Array<{ size: string }>>`
+                  select size_bytes::text as size from public.backup_runs where status = 'running'`;
+                const name = decodeURIComponent(path.split("/").at(-1)!);
+                planted.push(name);
+                await uploadToStorage(stack, name, new Uint8Array(Number(running.size)).fill(0x20));
+              },
+            },
+          });
+        });
+        try {
+          const attempts = proxy.requests.filter((r) => r.method === "POST" && anyUpload.test(r.path));
+          assert.deepEqual(attempts.map((u) => u.fault ?? "none"), ["error", "before"]);
+          assert.equal(row.status, "success", `${row.error_code}: ${row.error}`);
+          assert.equal(
+            sha256Hex(await downloadFromStorage(stack, row.storage_path!)),
+            row.sha256,
+            "the recorded Storage copy holds the run's bytes, not the planted file",
+          );
+          // And in its own folder, verified in both destinations.
+          await assertVerifiedCopies(stack, row);
+        } finally {
+          await removeFromStorage(stack, planted);
+        }
+      },
+    );
+
     await t.step("an object already present under the run's name: never overwritten, partial", async () => {
       const planted = new TextEncoder().encode('{"someone else\'s":"file"}');
       const { row, alerts } = await faultyRun(() => {
@@ -131,8 +178,14 @@ Deno.test("Storage faults during the backup, through the function", async (t) =>
           path: UPLOAD,
           action: {
             kind: "before",
-            // Someone else writes the same name between the run's name check and its upload.
-            run: (path) => uploadToStorage(stack, decodeURIComponent(path.split("/").at(-1)!), planted),
+            // Someone else writes the same path between the run's start and its upload (only someone
+            // who can read the run's id and write the bucket could: the service role).
+            run: (path) =>
+              uploadToStorage(
+                stack,
+                path.slice("/object/backups/".length).split("/").map(decodeURIComponent).join("/"),
+                planted,
+              ),
           },
         });
       });
@@ -142,12 +195,13 @@ Deno.test("Storage faults during the backup, through the function", async (t) =>
       assert.equal(row.error_code, "storage_exists");
       assert.match(
         row.error!,
-        /Supabase Storage copy failed: Cannot store backup "backup-.*" in Storage bucket "backups": an object with this name already exists \(backups are never overwritten\)$/,
+        /Supabase Storage copy failed: Cannot store backup "[0-9a-f-]{36}\/backup-[^"]+" in Storage bucket "backups": an object with this name already exists \(backups are never overwritten\)$/,
       );
-      assert.deepEqual(await downloadFromStorage(stack, row.file_name!), planted, "the object is untouched");
+      const path = `${row.id}/${row.file_name}`;
+      assert.deepEqual(await downloadFromStorage(stack, path), planted, "the object is untouched");
       assert.equal(alerts.length, 1);
       // Not a backup: later suites must not meet it.
-      await removeFromStorage(stack, [row.file_name!]);
+      await removeFromStorage(stack, [path]);
     });
   } finally {
     await fn?.stop();

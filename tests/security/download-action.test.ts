@@ -53,7 +53,8 @@ Deno.test("download: admins only, a 300 s URL for a recorded Storage copy, audit
       expires_in: number;
       expires_at: string;
     };
-    assert.equal(file_name, run.storage_path);
+    assert.equal(file_name, run.file_name);
+    assert.equal(run.storage_path, `${run.id}/${run.file_name}`, "the copy is in the run's own folder");
     assert.equal(expires_in, 300);
     const expiresAt = Date.parse(expires_at);
     assert.ok(expiresAt >= before + 299_000 && expiresAt <= Date.now() + 301_000, expires_at);
@@ -72,6 +73,11 @@ Deno.test("download: admins only, a 300 s URL for a recorded Storage copy, audit
     const file = await fetch(url);
     assert.equal(file.status, 200);
     assert.match(file.headers.get("content-disposition") ?? "", /^attachment;/);
+    assert.ok(
+      (file.headers.get("content-disposition") ?? "").includes(run.file_name!) &&
+        !(file.headers.get("content-disposition") ?? "").includes(run.id),
+      "saved under the file name, not the run's folder",
+    );
     const bytes = new Uint8Array(await file.arrayBuffer());
     assert.equal(await sha256Hex(bytes), run.sha256, "the URL serves the backup's bytes");
 
@@ -223,6 +229,41 @@ Deno.test("download: a demoted admin and a signed-out session are refused at onc
     await stack.sql`delete from public.backup_downloads where run_id = ${run.id}`;
     await stack.sql`delete from public.backup_runs where id = ${run.id}`;
     await removeFromStorage(stack, [name]);
+    await stack.close();
+  }
+});
+
+Deno.test("download: a run whose Storage copy retention deleted is refused (409), even if an object is back at its path", async () => {
+  const stack = await openStack();
+  const name = "backup-2002-02-02T02-00-00Z.json.gz";
+  // A copy from before runs had their own folder (a bare name at the root), which retention deleted.
+  const path = name;
+  const [run] = await stack.sql<Array<{ id: string }>>`
+    insert into public.backup_runs (trigger, status, finished_at, file_name, storage_path, storage_status,
+      onedrive_status, storage_deleted_at)
+    values ('cli', 'success', now(), ${name}, ${path}, 'success', 'skipped', '2002-02-10T03:00:00Z')
+    returning id::text`;
+  try {
+    // Whatever is at the recorded path now is not the copy retention deleted.
+    await uploadToStorage(stack, path, new TextEncoder().encode("not the pruned backup"));
+    const admin = await signIn(stack, adminEmail(stack));
+    const answer = await callFunction(stack, {
+      body: { action: "download", run_id: run.id },
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    assert.equal(answer.status, 409, JSON.stringify(answer.body));
+    assert.equal(
+      answer.body.error,
+      `Cannot download run ${run.id}: its Storage copy "${name}" was deleted by retention on 2002-02-10 03:00 UTC; download a newer backup, or this file from the OneDrive folder if it is still kept there`,
+    );
+    assert.ok(!JSON.stringify(answer.body).includes("token="));
+    const [{ n }] = await stack.sql<Array<{ n: number }>>`
+      select count(*)::int as n from public.backup_downloads where run_id = ${run.id}`;
+    assert.equal(n, 0, "no download recorded");
+  } finally {
+    await stack.sql`delete from public.backup_downloads where run_id = ${run.id}`;
+    await stack.sql`delete from public.backup_runs where id = ${run.id}`;
+    await removeFromStorage(stack, [path]);
     await stack.close();
   }
 });

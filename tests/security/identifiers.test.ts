@@ -110,7 +110,7 @@ Deno.test("hostile schema, table and exclusion names are data, never SQL: backup
     assert.deepEqual(hostile, [{ schema: hostileSchema, name: keptTable, rows: 2 }], "excluded exactly");
     assert.ok(row.tables!.some((t) => t.name === "payments"), "a look-alike exclusion excludes nothing");
 
-    await Deno.writeFile(file, await downloadFromStorage(stack, row.file_name!));
+    await Deno.writeFile(file, await downloadFromStorage(stack, row.storage_path!));
     const restore = await runCli(stack, "restore.ts", [
       file,
       "--into-schema",

@@ -138,7 +138,7 @@ Deno.test("no secret or bearer URL in logs, run rows, responses, alerts or the f
     assert.match(webhook.received[0], /"text":"Backup only partly succeeded/);
     const mail = await stack.emulator.mail();
     assert.equal(mail.length, 1, "and once by mail");
-    const backup = new TextDecoder().decode(gunzipSync(await downloadFromStorage(stack, ok.file_name!)));
+    const backup = new TextDecoder().decode(gunzipSync(await downloadFromStorage(stack, ok.storage_path!)));
     assert.ok(backup.includes(`"name":"${table}"`), "the file holds the probe table");
 
     await fn.stop();

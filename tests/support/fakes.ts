@@ -4,11 +4,8 @@
  */
 import { QuickXorHash } from "../../supabase/functions/_shared/graph/quick-xor-hash.ts";
 import { BackupError } from "../../supabase/functions/_shared/backup/lib/errors.ts";
-import type {
-  OneDriveClient,
-  OneDriveFolder,
-  OneDriveUploadSource,
-} from "../../supabase/functions/_shared/backup/run/pipeline.ts";
+import type { OneDriveClient } from "../../supabase/functions/_shared/backup/run/pipeline.ts";
+import type { GraphFolder, UploadSource } from "../../supabase/functions/_shared/graph/types.ts";
 import type {
   StorageClient,
   StorageObject,
@@ -36,7 +33,8 @@ export class FakeStorage implements StorageClient {
 
   signDownload(name: string, expiresIn: number): Promise<string> {
     this.signed.push({ name, expiresIn });
-    return Promise.resolve(`https://storage.test/object/sign/backups/${name}?token=t&download=${name}`);
+    const file = name.slice(name.lastIndexOf("/") + 1);
+    return Promise.resolve(`https://storage.test/object/sign/backups/${name}?token=t&download=${file}`);
   }
 
   async upload(name: string, file: { path: string; size: number }): Promise<void> {
@@ -81,14 +79,14 @@ export class FakeOneDrive implements OneDriveClient {
   ];
   #next = 1;
 
-  resolveFolder(): Promise<OneDriveFolder> {
+  resolveFolder(): Promise<GraphFolder> {
     return Promise.resolve({ driveId: "drive-1", folderId: "folder-1", name: "Backups" });
   }
 
   async upload(
-    _folder: OneDriveFolder,
+    _folder: GraphFolder,
     name: string,
-    source: OneDriveUploadSource,
+    source: UploadSource,
     opts?: { onProgress?: (bytesSent: number) => void },
   ) {
     if (this.failUpload) throw this.failUpload;

@@ -3,11 +3,8 @@
  * builds clients against it with a recording, instant `sleep`, so back-off costs no real time.
  */
 import { GraphEmulatorAdmin } from "../../dev/graph-emulator/admin-client.ts";
-import {
-  createGraphClient,
-  type GraphClient,
-  type GraphClientOptions,
-} from "../../supabase/functions/_shared/graph/client.ts";
+import { createGraphClient, type GraphClientOptions } from "../../supabase/functions/_shared/graph/client.ts";
+import type { GraphClient } from "../../supabase/functions/_shared/graph/types.ts";
 import { GraphError } from "../../supabase/functions/_shared/graph/errors.ts";
 
 const repoRoot = new URL("../../", import.meta.url);

@@ -40,3 +40,24 @@ Deno.test("supabase/functions holds no tests and imports nothing from dev/ or te
   }
   assert.deepEqual(outside, []);
 });
+Deno.test("the function's modules import each other without a cycle", async () => {
+  const files = await walk(FUNCTIONS);
+  const graph = new Map<string, string[]>();
+  for (const file of files) graph.set(file.href, (await relativeImports(file)).map((u) => u.href));
+  const state = new Map<string, "visiting" | "done">();
+  const cycles: string[] = [];
+  const visit = (node: string, path: string[]) => {
+    if (state.get(node) === "done") return;
+    if (state.get(node) === "visiting") {
+      cycles.push(
+        [...path.slice(path.indexOf(node)), node].map((n) => n.slice(FUNCTIONS.href.length)).join(" → "),
+      );
+      return;
+    }
+    state.set(node, "visiting");
+    for (const next of graph.get(node) ?? []) visit(next, [...path, node]);
+    state.set(node, "done");
+  };
+  for (const node of graph.keys()) visit(node, []);
+  assert.deepEqual(cycles, []);
+});

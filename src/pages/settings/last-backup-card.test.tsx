@@ -206,7 +206,7 @@ describe("LastBackupCard", () => {
     expect(asked.map((r) => r.body)).toContainEqual({ action: "download", run_id: makeRun().id });
     expect(backend.requests.some((r) => r.url.pathname.startsWith("/storage/"))).toBe(false);
     expect(clicked[0]).toBe(
-      "http://supabase.test/storage/v1/object/sign/backups/backup-2026-11-24T10-00-00Z.json.gz?token=signed-token&download=backup-2026-11-24T10-00-00Z.json.gz",
+      "http://supabase.test/storage/v1/object/sign/backups/00000000-0000-4000-8000-000000000001/backup-2026-11-24T10-00-00Z.json.gz?token=signed-token&download=backup-2026-11-24T10-00-00Z.json.gz",
     );
   });
 

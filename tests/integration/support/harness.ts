@@ -136,9 +136,13 @@ export async function allowNextRun(stack: Stack): Promise<void> {
     where status <> 'running'`;
 }
 
+/** `folder/file` as a URL path, each segment encoded. */
+const encodePath = (path: string) => path.split("/").map(encodeURIComponent).join("/");
+
+/** The bytes of the object at `name` (a path: runs store theirs at `<run id>/<file name>`). */
 export async function downloadFromStorage(stack: Stack, name: string): Promise<Uint8Array> {
   const response = await fetch(
-    `${stack.info.supabase_url}/storage/v1/object/backups/${encodeURIComponent(name)}`,
+    `${stack.info.supabase_url}/storage/v1/object/backups/${encodePath(name)}`,
     {
       headers: {
         authorization: `Bearer ${stack.info.service_role_key}`,
@@ -150,8 +154,12 @@ export async function downloadFromStorage(stack: Stack, name: string): Promise<U
   return new Uint8Array(await response.arrayBuffer());
 }
 
-export async function storageNames(stack: Stack): Promise<string[]> {
-  const names: string[] = [];
+/** Every object in the bucket, folders walked (runs store theirs at `<run id>/<file name>`). */
+export async function storagePaths(
+  stack: Stack,
+  prefix = "",
+): Promise<Array<{ path: string; size: number | null }>> {
+  const out: Array<{ path: string; size: number | null }> = [];
   for (let offset = 0;; offset += 100) {
     const response = await fetch(`${stack.info.supabase_url}/storage/v1/object/list/backups`, {
       method: "POST",
@@ -160,17 +168,29 @@ export async function storageNames(stack: Stack): Promise<string[]> {
         apikey: stack.info.service_role_key,
         "content-type": "application/json",
       },
-      body: JSON.stringify({ prefix: "", limit: 100, offset, sortBy: { column: "name", order: "asc" } }),
+      body: JSON.stringify({ prefix, limit: 100, offset, sortBy: { column: "name", order: "asc" } }),
     });
-    const page = await response.json() as Array<{ name: string; id: string | null }>;
-    names.push(...page.filter((o) => o.id !== null).map((o) => o.name));
-    if (page.length < 100) return names;
+    if (!response.ok) throw new Error(`Cannot list Storage folder "${prefix}": HTTP ${response.status}`);
+    const page = await response.json() as Array<
+      { name: string; id: string | null; metadata: { size?: number } | null }
+    >;
+    for (const o of page) {
+      const path = prefix ? `${prefix}/${o.name}` : o.name;
+      if (o.id === null) out.push(...await storagePaths(stack, path));
+      else out.push({ path, size: o.metadata?.size ?? null });
+    }
+    if (page.length < 100) return out;
   }
+}
+
+/** The file names (last path segment) of every object in the bucket, in its folders too. */
+export async function storageNames(stack: Stack): Promise<string[]> {
+  return (await storagePaths(stack)).map((o) => o.path.slice(o.path.lastIndexOf("/") + 1));
 }
 
 export async function uploadToStorage(stack: Stack, name: string, bytes: Uint8Array): Promise<void> {
   const response = await fetch(
-    `${stack.info.supabase_url}/storage/v1/object/backups/${encodeURIComponent(name)}`,
+    `${stack.info.supabase_url}/storage/v1/object/backups/${encodePath(name)}`,
     {
       method: "POST",
       headers: {

@@ -13,6 +13,7 @@ import {
   type RunRow,
   signIn,
   type Stack,
+  storagePaths,
   waitForIdle,
   waitForRun,
 } from "../../integration/support/harness.ts";
@@ -72,24 +73,14 @@ export interface DestinationSnapshot {
   onedrive: Map<string, string>;
 }
 
+/** Every object in the bucket (path → size), the runs' folders walked. */
 export async function storageObjects(stack: Stack): Promise<Map<string, number | null>> {
-  const out = new Map<string, number | null>();
-  for (let offset = 0;; offset += 100) {
-    const response = await fetch(`${stack.info.supabase_url}/storage/v1/object/list/backups`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${stack.info.service_role_key}`,
-        apikey: stack.info.service_role_key,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({ prefix: "", limit: 100, offset, sortBy: { column: "name", order: "asc" } }),
-    });
-    const page = await response.json() as Array<
-      { name: string; id: string | null; metadata: { size?: number } | null }
-    >;
-    for (const o of page) if (o.id !== null) out.set(o.name, o.metadata?.size ?? null);
-    if (page.length < 100) return out;
-  }
+  return new Map((await storagePaths(stack)).map((o) => [o.path, o.size] as const));
+}
+
+/** Whether an object with this file name is anywhere in the bucket (at the root or in a folder). */
+export function hasStorageFile(objects: Map<string, number | null>, fileName: string): boolean {
+  return [...objects.keys()].some((path) => path === fileName || path.endsWith(`/${fileName}`));
 }
 
 export async function snapshotDestinations(stack: Stack): Promise<DestinationSnapshot> {
@@ -124,7 +115,8 @@ export async function assertVerifiedCopies(stack: Stack, row: RunRow): Promise<U
   assert.equal(row.storage_status, "success");
   assert.equal(row.onedrive_status, "success");
   assert.equal(row.error, null);
-  const stored = await downloadFromStorage(stack, row.file_name!);
+  assert.equal(row.storage_path, `${row.id}/${row.file_name}`, "the copy is in the run's own folder");
+  const stored = await downloadFromStorage(stack, row.storage_path!);
   assert.equal(stored.length, Number(row.size_bytes));
   assert.equal(sha256Hex(stored), row.sha256, "the Storage copy has the run's SHA-256");
   const uploaded = await stack.emulator.fileContent(`${FOLDER}/${row.file_name}`);

@@ -1,12 +1,12 @@
 // Uploads against the Graph emulator (a separate Node process, real HTTP), one failure mode per step.
 import assert from "node:assert/strict";
 import type { GraphEmulatorAdmin, LoggedRequest } from "../../../dev/graph-emulator/admin-client.ts";
-import {
-  DEFAULT_USER_AGENT,
-  type GraphClient,
-  type GraphFolder,
-  type UploadedItem,
-} from "../../../supabase/functions/_shared/graph/client.ts";
+import { DEFAULT_USER_AGENT } from "../../../supabase/functions/_shared/graph/client.ts";
+import type {
+  GraphClient,
+  GraphFolder,
+  UploadedItem,
+} from "../../../supabase/functions/_shared/graph/types.ts";
 import { quickXorHash } from "../../../supabase/functions/_shared/graph/quick-xor-hash.ts";
 import {
   expectGraphError,

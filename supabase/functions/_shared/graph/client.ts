@@ -1,7 +1,8 @@
 /**
- * The app-only Microsoft Graph client the backup uses for OneDrive / SharePoint: resolve the destination
- * folder, upload a file, list and delete items (retention), send alert mail, and probe connectivity.
- * Everything it touches (fetch, clock, sleep, randomness, log) is injected.
+ * Assembles the app-only Microsoft Graph client the backup uses for OneDrive / SharePoint (its interface,
+ * GraphClient, is in types.ts): resolve the destination folder, upload a file, list and delete items
+ * (retention), send alert mail, and probe connectivity. Everything it touches (fetch, clock, sleep,
+ * randomness, log) is injected.
  */
 import { resolveFolder } from "./destination.ts";
 import { deleteItem, getItem, listChildren } from "./drive.ts";
@@ -12,67 +13,8 @@ import { sendMail } from "./mail.ts";
 import { probe } from "./probe.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { TokenProvider } from "./token.ts";
+import type { GraphClient } from "./types.ts";
 import { uploadFile } from "./upload.ts";
-
-export interface GraphFolder {
-  driveId: string;
-  folderId: string;
-  name: string;
-  webUrl?: string;
-}
-
-/** A byte source that can be re-opened at any offset (the pipeline spools to a temp file). */
-export interface UploadSource {
-  size: number;
-  open(offset: number): ReadableStream<Uint8Array>;
-  /**
-   * Optional random access: reads up to `into.length` bytes from `offset` straight into `into` and resolves
-   * how many (0 at the end). The upload then fills its fragment buffer without intermediate chunks.
-   */
-  readAt?(offset: number, into: Uint8Array): Promise<number>;
-  /** Releases what `readAt` keeps open; the next `readAt` opens it again. */
-  close?(): void;
-}
-
-export interface UploadedItem {
-  id: string;
-  name: string;
-  size: number;
-  webUrl: string;
-  quickXorHash: string;
-}
-
-export interface Destination {
-  link?: string;
-  driveId?: string;
-  folderId?: string;
-}
-
-export interface GraphClient {
-  resolveFolder(dest: Destination): Promise<GraphFolder>;
-  upload(
-    folder: GraphFolder,
-    name: string,
-    source: UploadSource,
-    opts?: {
-      fragmentSize?: number;
-      onProgress?: (bytesSent: number) => void;
-      signal?: AbortSignal;
-      expectedQuickXorHash?: string;
-    },
-  ): Promise<UploadedItem>;
-  listChildren(
-    folder: GraphFolder,
-  ): AsyncIterable<{ id: string; name: string; size: number; createdDateTime: string; isFile: boolean }>;
-  /** An item by id, or undefined when it is gone. */
-  getItem(
-    driveId: string,
-    itemId: string,
-  ): Promise<{ id: string; name: string; size: number; isFile: boolean } | undefined>;
-  deleteItem(driveId: string, itemId: string): Promise<void>;
-  sendMail(sender: string, message: { to: string[]; subject: string; text: string }): Promise<void>;
-  probe(dest: Destination): Promise<Array<{ name: string; ok: boolean; message: string }>>;
-}
 
 export interface GraphClientOptions {
   tenantId: string;

@@ -3,26 +3,22 @@
  * (`/shares/u!…/driveItem`) or from explicit ids (for apps granted `Sites.Selected`). The target must be a
  * folder the app can see.
  */
-import { describeServiceError, GraphError } from "./errors.ts";
-import { graphFailure, type GraphHttp } from "./graph-http.ts";
+import { describeServiceError, GraphError, type ServiceErrorDetail } from "./errors.ts";
+import { accessDenied, type GraphHttp } from "./graph-http.ts";
 import { describeLink, encodeSharingUrl, isPersonalOneDriveLink } from "./shares.ts";
-import type { Destination, GraphFolder } from "./client.ts";
-
-/** The driveItem properties the client reads. */
-export interface DriveItemJson {
-  id?: string;
-  name?: string;
-  size?: number;
-  webUrl?: string;
-  createdDateTime?: string;
-  folder?: unknown;
-  file?: { hashes?: { quickXorHash?: string } };
-  root?: unknown;
-  parentReference?: { driveId?: string; id?: string };
-  package?: unknown;
-}
+import type { Destination, DestinationSetting, DriveItemJson, GraphFolder } from "./types.ts";
 
 const SELECT = "$select=id,name,webUrl,folder,file,root,package,parentReference";
+
+/** The configured destination as Graph's requests take it; null when none is configured. */
+export function destinationOf(setting: DestinationSetting): Destination;
+export function destinationOf(setting: DestinationSetting | null): Destination | null;
+export function destinationOf(setting: DestinationSetting | null): Destination | null {
+  if (!setting) return null;
+  return setting.kind === "link"
+    ? { link: setting.link }
+    : { driveId: setting.driveId, folderId: setting.folderId };
+}
 
 export async function resolveFolder(http: GraphHttp, destination: Destination): Promise<GraphFolder> {
   const link = destination.link?.trim();
@@ -102,7 +98,7 @@ async function resolveLink(http: GraphHttp, link: string): Promise<GraphFolder> 
       { status: 403, graphCode: response.detail.code, requestId: response.detail.requestId },
     );
   }
-  if (response.status === 403) throw accessDenied(operation, response.detail);
+  if (response.status === 403) throw folderAccessDenied(operation, response.detail);
   const item = response.body ?? {};
   if (item.file || !item.folder) {
     throw new GraphError(
@@ -139,7 +135,7 @@ async function resolveIds(http: GraphHttp, driveId: string, folderId: string): P
       { status: response.status, graphCode: response.detail.code, requestId: response.detail.requestId },
     );
   }
-  if (response.status === 403) throw accessDenied(operation, response.detail);
+  if (response.status === 403) throw folderAccessDenied(operation, response.detail);
   const item = response.body ?? {};
   if (item.file || !item.folder) {
     throw new GraphError(
@@ -155,14 +151,11 @@ async function resolveIds(http: GraphHttp, driveId: string, folderId: string): P
   };
 }
 
-function accessDenied(operation: string, detail: Parameters<typeof graphFailure>[2]): GraphError {
-  const failure = graphFailure(operation, 403, detail);
-  if (failure.code === "graph_admin_consent_missing") return failure;
-  return new GraphError(
+function folderAccessDenied(operation: string, detail: ServiceErrorDetail): GraphError {
+  return accessDenied(
+    operation,
+    detail,
     "onedrive_access_denied",
-    `Cannot ${operation}: access denied${
-      describeServiceError(detail)
-    }. The app needs the application permission Files.ReadWrite.All or Sites.ReadWrite.All with admin consent (or a Sites.Selected grant with write access to this site)`,
-    { status: 403, graphCode: detail.code, requestId: detail.requestId },
+    "The app needs the application permission Files.ReadWrite.All or Sites.ReadWrite.All with admin consent (or a Sites.Selected grant with write access to this site)",
   );
 }

@@ -1,22 +1,13 @@
 /** Folder listing (paged through `@odata.nextLink`), item lookup by id or name, and deletion. */
-import type { GraphFolder } from "./client.ts";
-import type { DriveItemJson } from "./destination.ts";
-import type { GraphHttp } from "./graph-http.ts";
-
-export interface ChildItem {
-  id: string;
-  name: string;
-  size: number;
-  createdDateTime: string;
-  isFile: boolean;
-}
+import type { GraphHttp, GraphResponse } from "./graph-http.ts";
+import type { ChildItem, DriveItemJson, DriveItemPageJson, GraphFolder, ItemSummary } from "./types.ts";
 
 export async function* listChildren(http: GraphHttp, folder: GraphFolder): AsyncIterable<ChildItem> {
   let next: string | undefined = `/v1.0/drives/${encodeURIComponent(folder.driveId)}/items/${
     encodeURIComponent(folder.folderId)
   }/children?$top=200&$select=id,name,size,createdDateTime,file,folder`;
   while (next) {
-    const response: { body?: { value?: DriveItemJson[]; "@odata.nextLink"?: string } } = await http.send({
+    const response: GraphResponse<DriveItemPageJson> = await http.send({
       method: "GET",
       path: next,
       operation: `list OneDrive folder "${folder.name}"`,
@@ -50,7 +41,7 @@ export async function getItem(
   http: GraphHttp,
   driveId: string,
   itemId: string,
-): Promise<{ id: string; name: string; size: number; isFile: boolean } | undefined> {
+): Promise<ItemSummary | undefined> {
   const response = await http.send<DriveItemJson>({
     method: "GET",
     path: `/v1.0/drives/${encodeURIComponent(driveId)}/items/${

@@ -9,7 +9,7 @@
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { type FetchedResponse, isRedirect, RedirectRefused } from "./retry.ts";
+import { type FetchedResponse, isRedirect, RedirectRefused } from "./exchange.ts";
 
 /** PUTs `body` to `url`; rejects like `fetchWithTimeout` (an Error named "TimeoutError", or the abort reason). */
 export type FragmentPut = (

@@ -6,20 +6,12 @@
 import {
   describeServiceError,
   GraphError,
-  parseServiceError,
+  type GraphErrorCode,
   sanitise,
   type ServiceErrorDetail,
 } from "./errors.ts";
-import {
-  backoffDelay,
-  type FetchedResponse,
-  fetchWithTimeout,
-  isRetryableStatus,
-  parseRetryAfter,
-  RedirectRefused,
-  type RequestRuntime,
-  sleepUnlessAborted,
-} from "./retry.ts";
+import { type FetchedResponse, fetchWithTimeout, readAnswer, type RedirectRefused } from "./exchange.ts";
+import { isRetryableStatus, type RequestRuntime, retryRequest } from "./retry.ts";
 import type { TokenProvider } from "./token.ts";
 import type { FragmentPut } from "./fragment-put.ts";
 
@@ -70,90 +62,70 @@ export class GraphHttp {
   }
 
   async send<T = unknown>(request: GraphRequest): Promise<GraphResponse<T>> {
-    const o = this.#o;
+    const operation = request.operation;
     const url = this.#resolve(request);
     let refreshed = false;
-    for (let attempt = 1;; attempt++) {
-      const token = await o.tokens.getToken(request.signal);
-      const headers: Record<string, string> = {
-        authorization: `Bearer ${token}`,
-        accept: "application/json",
-        "user-agent": o.userAgent,
-        "client-request-id": crypto.randomUUID(),
-      };
-      let body: BodyInit | undefined;
-      if (request.json !== undefined) {
-        headers["content-type"] = "application/json";
-        body = JSON.stringify(request.json);
-      } else if (request.body !== undefined) {
-        headers["content-type"] = request.contentType ?? "application/octet-stream";
-        body = request.body as Uint8Array<ArrayBuffer>;
-      }
-
-      let response: FetchedResponse;
-      try {
-        response = await fetchWithTimeout(
-          o.fetch,
-          url,
-          { method: request.method, headers, body },
-          o.retry.timeoutMs,
-          request.signal,
-        );
-      } catch (error) {
-        if (request.signal?.aborted) throw cancelled(request.operation, error);
-        if (error instanceof RedirectRefused) throw redirectRefused(request.operation, error);
-        if (attempt < o.retry.maxAttempts) {
-          const wait = backoffDelay(attempt, o.retry, o.random);
-          o.log(
-            `Graph ${request.method} failed (${
-              sanitise((error as Error).message, 80)
-            }, attempt ${attempt}); retrying in ${wait} ms`,
-          );
-          await this.#pause(wait, request);
-          continue;
-        }
-        throw new GraphError(
+    const response = await retryRequest(this.#o, {
+      label: `Graph ${request.method}`,
+      signal: request.signal,
+      send: () => this.#sendOnce(url, request),
+      retryable: (status) => !request.accept?.includes(status) && isRetryableStatus(status),
+      again: (answer) => {
+        if (answer.status !== 401 || refreshed) return false;
+        const { detail } = readAnswer(answer);
+        if (detail.code !== "InvalidAuthenticationToken") return false;
+        // Tokens can be revoked or expire early; one fresh token is worth a try, more would loop.
+        refreshed = true;
+        this.#o.tokens.invalidate();
+        this.#o.log(`Graph rejected the access token (${sanitise(detail.message, 80)}); getting a new one`);
+        return true;
+      },
+      redirected: (redirect) => redirectRefused(operation, redirect),
+      unreachable: (error) =>
+        new GraphError(
           "graph_unreachable",
-          `Cannot ${request.operation}: cannot reach "${this.#origin}" (${
+          `Cannot ${operation}: cannot reach "${this.#origin}" (${
             sanitise((error as Error).message)
           }). Check GRAPH_BASE_URL and the network`,
           { cause: error },
-        );
-      }
-
-      const text = response.text;
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      const detail = parseServiceError(parsed, response.headers);
-      const status = response.status;
-
-      if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
-        return { status, headers: response.headers, body: parsed as T | undefined, detail };
-      }
-      if (status === 401 && !refreshed && detail.code === "InvalidAuthenticationToken") {
-        // Tokens can be revoked or expire early; one fresh token is worth a try, more would loop.
-        refreshed = true;
-        o.tokens.invalidate();
-        o.log(`Graph rejected the access token (${sanitise(detail.message, 80)}); getting a new one`);
-        attempt -= 1;
-        continue;
-      }
-      if (isRetryableStatus(status) && attempt < o.retry.maxAttempts) {
-        const retryAfter = parseRetryAfter(response.headers.get("retry-after"), o.now());
-        if (retryAfter !== undefined && retryAfter > o.retry.maxRetryAfterMs) {
-          throw throttledTooLong(request.operation, status, retryAfter, detail);
-        }
-        const wait = retryAfter ?? backoffDelay(attempt, o.retry, o.random);
-        o.log(`Graph ${request.method} answered ${status} (attempt ${attempt}); retrying in ${wait} ms`);
-        await this.#pause(wait, request);
-        continue;
-      }
-      throw graphFailure(request.operation, status, detail);
+        ),
+      cancelled: (error) => cancelled(operation, error),
+      throttledTooLong: (answer, ms) =>
+        throttledTooLong(operation, answer.status, ms, readAnswer(answer).detail),
+    });
+    const { body, detail } = readAnswer(response);
+    const status = response.status;
+    if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
+      return { status, headers: response.headers, body: body as T | undefined, detail };
     }
+    throw graphFailure(operation, status, detail);
+  }
+
+  /** One attempt: a current token, the app's headers, the body. */
+  async #sendOnce(url: string, request: GraphRequest): Promise<FetchedResponse> {
+    const o = this.#o;
+    const token = await o.tokens.getToken(request.signal);
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      accept: "application/json",
+      "user-agent": o.userAgent,
+      "client-request-id": crypto.randomUUID(),
+    };
+    let body: BodyInit | undefined;
+    if (request.json !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(request.json);
+    } else if (request.body !== undefined) {
+      headers["content-type"] = request.contentType ?? "application/octet-stream";
+      body = request.body as Uint8Array<ArrayBuffer>;
+    }
+    return await fetchWithTimeout(
+      o.fetch,
+      url,
+      { method: request.method, headers, body },
+      o.retry.timeoutMs,
+      request.signal,
+    );
   }
 
   /**
@@ -181,14 +153,6 @@ export class GraphHttp {
       );
     }
     return url.href;
-  }
-
-  async #pause(ms: number, request: GraphRequest): Promise<void> {
-    try {
-      await sleepUnlessAborted(this.#o.sleep, ms, request.signal);
-    } catch (error) {
-      throw cancelled(request.operation, error);
-    }
   }
 }
 
@@ -219,6 +183,29 @@ export function throttledTooLong(
       Math.ceil(retryAfterMs / 1000)
     } seconds${describeServiceError(detail)}. Try again later`,
     { status, graphCode: detail.code, requestId: detail.requestId },
+  );
+}
+
+/**
+ * A 403 on a request that needs a specific permission: missing admin consent (a token without roles) is
+ * reported as such, anything else as `code` with the advice that fits the request.
+ */
+export function accessDenied(
+  operation: string,
+  detail: ServiceErrorDetail,
+  code: GraphErrorCode,
+  advice: string,
+): GraphError {
+  const failure = graphFailure(operation, 403, detail);
+  if (failure.code === "graph_admin_consent_missing") return failure;
+  return new GraphError(
+    code,
+    `Cannot ${operation}: access denied${describeServiceError(detail)}. ${advice}`,
+    {
+      status: 403,
+      graphCode: detail.code,
+      requestId: detail.requestId,
+    },
   );
 }
 

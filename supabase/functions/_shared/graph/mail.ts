@@ -1,12 +1,7 @@
 /** Alert e-mail through Graph `sendMail`, sent from a mailbox of the tenant (application permission Mail.Send). */
 import { describeServiceError, GraphError } from "./errors.ts";
-import { graphFailure, type GraphHttp } from "./graph-http.ts";
-
-export interface MailMessage {
-  to: string[];
-  subject: string;
-  text: string;
-}
+import { accessDenied, type GraphHttp } from "./graph-http.ts";
+import type { MailMessage } from "./types.ts";
 
 export async function sendMail(http: GraphHttp, sender: string, message: MailMessage): Promise<void> {
   const operation = `send the alert e-mail from "${sender}"`;
@@ -41,14 +36,11 @@ export async function sendMail(http: GraphHttp, sender: string, message: MailMes
   const detail = response.detail;
   const options = { status: response.status, graphCode: detail.code, requestId: detail.requestId };
   if (response.status === 403) {
-    const failure = graphFailure(operation, 403, detail);
-    if (failure.code === "graph_admin_consent_missing") throw failure;
-    throw new GraphError(
+    throw accessDenied(
+      operation,
+      detail,
       "mail_send_denied",
-      `Cannot ${operation}: access denied${
-        describeServiceError(detail)
-      }. Grant the application permission Mail.Send with admin consent, and if an application access policy limits the app's mailboxes, include this one`,
-      options,
+      "Grant the application permission Mail.Send with admin consent, and if an application access policy limits the app's mailboxes, include this one",
     );
   }
   if (response.status === 404) {

@@ -4,21 +4,15 @@
  * Each check reports instead of throwing, so an admin sees every problem at once. With a sharing link, a last
  * check says who the link works for, and fails when that is anyone or the whole organization.
  */
-import type { Destination, GraphFolder } from "./client.ts";
 import { resolveFolder } from "./destination.ts";
 import { deleteItem } from "./drive.ts";
 import { GraphError } from "./errors.ts";
 import { checkLinkScope } from "./link-scope.ts";
 import type { GraphHttp } from "./graph-http.ts";
 import type { TokenProvider } from "./token.ts";
+import type { Destination, GraphFolder, ProbeCheck } from "./types.ts";
 import { uploadFile } from "./upload.ts";
 import { bytesUploadSource } from "./upload-source.ts";
-
-export interface ProbeCheck {
-  name: string;
-  ok: boolean;
-  message: string;
-}
 
 export async function probe(
   http: GraphHttp,

@@ -1,9 +1,13 @@
 /**
- * Retry timing for Graph: honour `Retry-After` (seconds or an HTTP date) when the service gives one, else
- * back off exponentially with jitter, capped. Microsoft's throttling guidance asks clients to wait at least
- * the Retry-After delay, and throttled requests still count against the limits, so retrying early only
+ * The one retry pacer every Graph request goes through (token, Graph calls, upload-session fragments and
+ * status), the way rclone's OneDrive backend sends every call through a single pacer: honour `Retry-After`
+ * (seconds or an HTTP date) when the service gives one, else back off exponentially with jitter, capped, for
+ * a bounded number of attempts. Microsoft's throttling guidance asks clients to wait at least the
+ * Retry-After delay, and throttled requests still count against the limits, so retrying early only
  * prolongs the throttling.
  */
+import { GraphError, sanitise } from "./errors.ts";
+import { type FetchedResponse, RedirectRefused } from "./exchange.ts";
 
 export interface RetryPolicy {
   /** Attempts per request, the first one included. */
@@ -83,82 +87,77 @@ export async function sleepUnlessAborted(
   }
 }
 
-export interface FetchedResponse {
-  status: number;
-  headers: Headers;
-  /** The whole body as text (Graph and the upload host answer small JSON documents). */
-  text: string;
+/** What the pacer needs from the runtime. */
+export type RetryRuntime = Pick<RequestRuntime, "sleep" | "now" | "random" | "retry" | "log">;
+
+/** One kind of request: how to send it once, what to retry, and the errors its failures become. */
+export interface RetrySpec {
+  /** Names the request in log lines: "Graph GET", "Token request", `Fragment bytes 0-9/10 of "x"`. */
+  label: string;
+  signal?: AbortSignal;
+  /** Sends the request once. A GraphError it throws (a token that could not be had) is final. */
+  send(): Promise<FetchedResponse>;
+  /** Statuses worth another attempt; default isRetryableStatus. */
+  retryable?(status: number): boolean;
+  /** An answer worth one immediate try more that does not count as an attempt (a refreshed token). */
+  again?(response: FetchedResponse): boolean;
+  /** The error a redirect becomes: never followed, never retried. */
+  redirected(redirect: RedirectRefused): Error;
+  /** The error once the host stayed unreachable through every attempt; default the last connection error. */
+  unreachable?(error: unknown): Error;
+  /** The error when the caller's signal cancelled the request; default the abort reason as thrown. */
+  cancelled?(error: unknown): Error;
+  /**
+   * The error to fail with at once when Retry-After asks for more than the policy's maxRetryAfterMs; without
+   * it the wait is cut to maxRetryAfterMs.
+   */
+  throttledTooLong?(response: FetchedResponse, retryAfterMs: number): Error;
 }
 
 /**
- * A 3xx answer. Requests to Graph, the identity platform and the upload host carry a credential (the access
- * token, the client secret, the upload URL's own) and the backup's bytes: they never follow a redirect, which
- * could hand both to another host. Callers turn this into an error naming the operation.
+ * Sends a request until it gets an answer that is not worth retrying, or the attempts run out; resolves that
+ * last answer (the caller maps its status). Connection failures and timeouts are retried with back-off.
  */
-export class RedirectRefused extends Error {
-  override readonly name = "RedirectRefused";
-  readonly status: number;
-  /** Origin of the host that answered, and of the redirect's target ("" when there was no Location). */
-  readonly from: string;
-  readonly to: string;
-
-  constructor(status: number, url: string, location: string | null) {
-    const from = new URL(url).origin;
-    let to = "";
+export async function retryRequest(runtime: RetryRuntime, spec: RetrySpec): Promise<FetchedResponse> {
+  const policy = runtime.retry;
+  const retryable = spec.retryable ?? isRetryableStatus;
+  for (let attempt = 1;; attempt++) {
+    let response: FetchedResponse;
     try {
-      to = location ? new URL(location, url).origin : "";
-    } catch {
-      to = "an invalid address";
+      response = await spec.send();
+    } catch (error) {
+      if (spec.signal?.aborted) throw spec.cancelled ? spec.cancelled(error) : error;
+      if (error instanceof RedirectRefused) throw spec.redirected(error);
+      if (error instanceof GraphError) throw error;
+      if (attempt >= policy.maxAttempts) throw spec.unreachable ? spec.unreachable(error) : error;
+      const wait = backoffDelay(attempt, policy, runtime.random);
+      const reason = sanitise(error instanceof Error ? error.message : String(error), 80);
+      runtime.log(`${spec.label} failed (${reason}, attempt ${attempt}); retrying in ${wait} ms`);
+      await pause(runtime, spec, wait);
+      continue;
     }
-    super(`"${from}" answered ${status} with a redirect${to ? ` to "${to}"` : ""}`);
-    this.status = status;
-    this.from = from;
-    this.to = to;
-  }
-
-  /** The admin-facing explanation, after "Cannot <operation>: ". */
-  describe(): string {
-    return `${this.message}, which was not followed: requests that carry credentials or backup data never follow redirects`;
+    if (spec.again?.(response)) {
+      attempt -= 1;
+      continue;
+    }
+    if (!retryable(response.status) || attempt >= policy.maxAttempts) return response;
+    const retryAfter = parseRetryAfter(response.headers.get("retry-after"), runtime.now());
+    if (retryAfter !== undefined && retryAfter > policy.maxRetryAfterMs && spec.throttledTooLong) {
+      throw spec.throttledTooLong(response, retryAfter);
+    }
+    const wait = Math.min(
+      retryAfter ?? backoffDelay(attempt, policy, runtime.random),
+      policy.maxRetryAfterMs,
+    );
+    runtime.log(`${spec.label} answered ${response.status} (attempt ${attempt}); retrying in ${wait} ms`);
+    await pause(runtime, spec, wait);
   }
 }
 
-export function isRedirect(status: number): boolean {
-  return status >= 300 && status < 400;
-}
-
-/**
- * One HTTP exchange, body included, abandoned when it takes longer than `timeoutMs` (a hung connection
- * would otherwise hold the run until the platform kills it). A timeout rejects with an Error named
- * "TimeoutError", which callers retry like a connection failure; the caller's own abort rejects as usual.
- * Redirects are never followed: a 3xx rejects with RedirectRefused, which callers must not retry.
- */
-export async function fetchWithTimeout(
-  fetchFn: typeof fetch,
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<FetchedResponse> {
-  signal?.throwIfAborted();
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal?.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  const timeout = new Error(`No answer within ${timeoutMs / 1000} seconds`);
-  timeout.name = "TimeoutError";
-  const timer = setTimeout(() => controller.abort(timeout), timeoutMs);
+async function pause(runtime: RetryRuntime, spec: RetrySpec, ms: number): Promise<void> {
   try {
-    const response = await fetchFn(url, { ...init, redirect: "manual", signal: controller.signal });
-    if (isRedirect(response.status)) {
-      await response.body?.cancel().catch(() => {});
-      throw new RedirectRefused(response.status, url, response.headers.get("location"));
-    }
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, text };
+    await sleepUnlessAborted(runtime.sleep, ms, spec.signal);
   } catch (error) {
-    if (controller.signal.aborted && controller.signal.reason === timeout) throw timeout;
-    throw error;
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
+    throw spec.cancelled ? spec.cancelled(error) : error;
   }
 }

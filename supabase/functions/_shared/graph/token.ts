@@ -3,16 +3,8 @@
  * expire. Identity platform errors become messages that name the setting to fix; the secret never appears.
  */
 import { GraphError, type GraphErrorCode, parseServiceError, sanitise } from "./errors.ts";
-import {
-  backoffDelay,
-  type FetchedResponse,
-  fetchWithTimeout,
-  isRetryableStatus,
-  parseRetryAfter,
-  RedirectRefused,
-  type RequestRuntime,
-  sleepUnlessAborted,
-} from "./retry.ts";
+import { fetchWithTimeout, parseJsonBody } from "./exchange.ts";
+import { type RequestRuntime, retryRequest } from "./retry.ts";
 
 export interface TokenProviderOptions extends RequestRuntime {
   tenantId: string;
@@ -69,10 +61,11 @@ export class TokenProvider {
       grant_type: "client_credentials",
       scope: this.scope,
     });
-    for (let attempt = 1;; attempt++) {
-      let response: FetchedResponse;
-      try {
-        response = await fetchWithTimeout(
+    const response = await retryRequest(o, {
+      label: "Token request",
+      signal,
+      send: () =>
+        fetchWithTimeout(
           o.fetch,
           url,
           {
@@ -86,62 +79,41 @@ export class TokenProvider {
           },
           o.retry.timeoutMs,
           signal,
-        );
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        if (error instanceof RedirectRefused) {
-          // The request carries the client secret: it must never reach the redirect's target.
-          throw new GraphError(
-            "graph_redirect_refused",
-            `Cannot get a Microsoft Graph token: ${error.describe()}. Check AZURE_AUTHORITY_HOST`,
-            { status: error.status, cause: error },
-          );
-        }
-        if (attempt < o.retry.maxAttempts) {
-          o.log(`Token request failed to connect (attempt ${attempt}); retrying`);
-          await sleepUnlessAborted(o.sleep, backoffDelay(attempt, o.retry, o.random), signal);
-          continue;
-        }
-        throw new GraphError(
+        ),
+      // The request carries the client secret: it must never reach the redirect's target.
+      redirected: (error) =>
+        new GraphError(
+          "graph_redirect_refused",
+          `Cannot get a Microsoft Graph token: ${error.describe()}. Check AZURE_AUTHORITY_HOST`,
+          { status: error.status, cause: error },
+        ),
+      unreachable: (error) =>
+        new GraphError(
           "graph_token_unreachable",
           `Cannot get a Microsoft Graph token: cannot reach "${authority}" (${
             sanitise((error as Error).message)
           }). Check AZURE_AUTHORITY_HOST and the network`,
           { cause: error },
-        );
-      }
-      if (isRetryableStatus(response.status) && attempt < o.retry.maxAttempts) {
-        const wait = parseRetryAfter(response.headers.get("retry-after"), o.now()) ??
-          backoffDelay(attempt, o.retry, o.random);
-        o.log(`Token request answered ${response.status} (attempt ${attempt}); retrying in ${wait} ms`);
-        await sleepUnlessAborted(o.sleep, Math.min(wait, o.retry.maxRetryAfterMs), signal);
-        continue;
-      }
-      const text = response.text;
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      if (response.status >= 200 && response.status < 300) {
-        const record = (json ?? {}) as Record<string, unknown>;
-        if (typeof record.access_token !== "string" || typeof record.expires_in !== "number") {
-          throw new GraphError(
-            "graph_auth_failed",
-            `Cannot get a Microsoft Graph token: "${authority}" answered without an access token. Check AZURE_AUTHORITY_HOST`,
-            { status: response.status },
-          );
-        }
-        // Refresh a little before expiry: 5 minutes for the usual 60-90 minute tokens, less for short ones.
-        const marginSeconds = Math.min(300, record.expires_in * 0.1);
-        return {
-          token: record.access_token,
-          expiresAt: o.now() + (record.expires_in - marginSeconds) * 1000,
-        };
-      }
-      throw this.#mapError(response.status, json, text);
+        ),
+    });
+    const json = parseJsonBody(response.text);
+    if (response.status < 200 || response.status >= 300) {
+      throw this.#mapError(response.status, json, response.text);
     }
+    const record = (json ?? {}) as Record<string, unknown>;
+    if (typeof record.access_token !== "string" || typeof record.expires_in !== "number") {
+      throw new GraphError(
+        "graph_auth_failed",
+        `Cannot get a Microsoft Graph token: "${authority}" answered without an access token. Check AZURE_AUTHORITY_HOST`,
+        { status: response.status },
+      );
+    }
+    // Refresh a little before expiry: 5 minutes for the usual 60-90 minute tokens, less for short ones.
+    const marginSeconds = Math.min(300, record.expires_in * 0.1);
+    return {
+      token: record.access_token,
+      expiresAt: o.now() + (record.expires_in - marginSeconds) * 1000,
+    };
   }
 
   #mapError(status: number, json: unknown, text: string): GraphError {

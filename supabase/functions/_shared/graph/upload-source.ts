@@ -1,5 +1,5 @@
 /** Re-openable byte sources for uploads: a file on disk (the pipeline's spool file) or bytes in memory. */
-import type { UploadSource } from "./client.ts";
+import type { UploadSource } from "./types.ts";
 
 const FILE_CHUNK = 1024 * 1024;
 

@@ -150,3 +150,44 @@ Deno.test("remove sends the names in one request", async () => {
   assert.equal(seen[0].method, "DELETE");
   assert.deepEqual(JSON.parse(seen[0].body), { prefixes: ["a", "b"] });
 });
+
+Deno.test("a run's folder: upload to it, find by exact path in it, sign it to download under the file name", async () => {
+  const run = "0b7c6f1e-8d2a-4c55-9a63-2f0e4d1b9c77";
+  const name = "backup-2026-01-01T00-00-00Z.json.gz";
+  const { fn, seen } = fakeFetch((req) => {
+    if (req.url.includes("/object/list/")) {
+      const body = JSON.parse(req.body);
+      // The folder's listing: names relative to it; another file whose name contains the search.
+      return Response.json(
+        body.prefix === run
+          ? [
+            { name: `${name}.old`, id: "1", metadata: { size: 1 } },
+            { name, id: "2", metadata: { size: 5 } },
+          ]
+          : [{ name, id: "3", metadata: { size: 99 } }],
+      );
+    }
+    if (req.url.includes("/object/sign/")) {
+      return Response.json({ signedURL: `/object/sign/backups/${run}/${name}?token=tok` });
+    }
+    return Response.json({ Key: `backups/${run}/${name}` });
+  });
+  const storage = client(fn);
+  await storage.upload(`${run}/${name}`, file, "application/gzip");
+  assert.equal(seen[0].url, `https://p.supabase.co/storage/v1/object/backups/${run}/${name}`);
+
+  assert.deepEqual(await storage.find(`${run}/${name}`), {
+    name: `${run}/${name}`,
+    size: 5,
+    createdAt: null,
+  });
+  const listed = JSON.parse(seen[1].body);
+  assert.equal(listed.prefix, run, "listed in the run's folder, not at the root");
+  assert.equal(listed.search, name);
+  assert.equal(await storage.find(`${run}/backup-2026-01-01T00-00-00Z.json`), null);
+
+  const url = new URL(await storage.signDownload(`${run}/${name}`, 300));
+  assert.equal(url.pathname, `/storage/v1/object/sign/backups/${run}/${name}`);
+  assert.equal(url.searchParams.get("download"), name, "saved under the file name");
+  assert.equal(JSON.parse(seen.at(-1)!.body).expiresIn, 300);
+});

@@ -15,6 +15,7 @@ import {
 import { runBackup } from "../../../../supabase/functions/_shared/backup/run/pipeline.ts";
 import { createScratchDatabase, type ScratchDatabase } from "../../../support/scratch-database.ts";
 import { FakeStorage } from "../../../support/fakes.ts";
+import { runStoragePath } from "../../../../supabase/functions/_shared/backup/destinations/storage-path.ts";
 
 const ADMIN = "bbbbbbbb-0000-4000-8000-000000000001";
 const MEMBER = "bbbbbbbb-0000-4000-8000-000000000002";
@@ -89,14 +90,32 @@ function post(body: unknown, headers: Record<string, string>): Request {
 }
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
+/**
+ * A finished run; its copy is recorded where the pipeline puts it (`<run id>/<file name>`) unless
+ * `storage_path` says otherwise (a function of the new row's id).
+ */
 async function insertRun(
   db: ScratchDatabase,
-  values: { storage_path: string | null; storage_status: string },
+  values: {
+    file_name?: string | null;
+    storage_path?: ((id: string) => string | null) | string | null;
+    storage_status: string;
+    storage_deleted_at?: Date;
+  },
 ): Promise<string> {
+  const fileName = values.file_name === undefined ? "backup-2026-11-29T09-00-00Z.json.gz" : values.file_name;
   const [row] = await db.sql<Array<{ id: string }>>`
-    insert into public.backup_runs (trigger, status, finished_at, file_name, storage_path, storage_status)
-    values ('manual', 'success', now(), ${values.storage_path}, ${values.storage_path}, ${values.storage_status})
+    insert into public.backup_runs (trigger, status, finished_at, file_name, storage_status, storage_deleted_at)
+    values ('manual', 'success', now(), ${fileName}, ${values.storage_status}, ${
+    values.storage_deleted_at ?? null
+  })
     returning id`;
+  const path = typeof values.storage_path === "function"
+    ? values.storage_path(row.id)
+    : values.storage_path === undefined
+    ? `${row.id}/${fileName}`
+    : values.storage_path;
+  await db.sql`update public.backup_runs set storage_path = ${path} where id = ${row.id}`;
   return row.id;
 }
 
@@ -104,24 +123,25 @@ Deno.test("download: an admin gets a 300 s URL for a run's verified Storage copy
   const s = await setup();
   try {
     const name = "backup-2026-11-29T09-00-00Z.json.gz";
-    const runId = await insertRun(s.db, { storage_path: name, storage_status: "success" });
+    const runId = await insertRun(s.db, { file_name: name, storage_status: "success" });
+    const path = `${runId}/${name}`;
     const response = await s.handle(post({ action: "download", run_id: runId }, admin));
     assert.equal(response.status, 200);
     const body = await response.json();
     assert.deepEqual(body, {
-      url: `https://storage.test/object/sign/backups/${name}?token=t&download=${name}`,
+      url: `https://storage.test/object/sign/backups/${path}?token=t&download=${name}`,
       file_name: name,
       expires_at: "2026-11-29T10:05:00.000Z",
       expires_in: 300,
     });
     assert.equal(DOWNLOAD_URL_SECONDS, 300);
-    assert.deepEqual(s.storage.signed, [{ name, expiresIn: 300 }]);
+    assert.deepEqual(s.storage.signed, [{ name: path, expiresIn: 300 }]);
     const audit = await s.db.sql<
       Array<{ run_id: string; storage_path: string; requested_by: string; expires_at: Date }>
     >`select run_id, storage_path, requested_by, expires_at from public.backup_downloads`;
     assert.equal(audit.length, 1);
     assert.equal(audit[0].run_id, runId);
-    assert.equal(audit[0].storage_path, name);
+    assert.equal(audit[0].storage_path, path);
     assert.equal(audit[0].requested_by, ADMIN);
     assert.equal(audit[0].expires_at.toISOString(), "2026-11-29T10:05:00.000Z");
   } finally {
@@ -133,7 +153,7 @@ Deno.test("download: members, anon and the scheduler are refused; bad, unknown a
   const s = await setup();
   try {
     const name = "backup-2026-11-29T09-00-00Z.json.gz";
-    const runId = await insertRun(s.db, { storage_path: name, storage_status: "success" });
+    const runId = await insertRun(s.db, { file_name: name, storage_status: "success" });
     const refused = async (body: unknown, headers: Record<string, string>) => {
       const response = await s.handle(post(body, headers));
       return { status: response.status, error: (await response.json()).error as string };
@@ -160,28 +180,110 @@ Deno.test("download: members, anon and the scheduler are refused; bad, unknown a
     const noCopy = await refused({ action: "download", run_id: failedCopy }, admin);
     assert.equal(noCopy.status, 409);
     assert.match(noCopy.error, /it has no verified copy in Supabase Storage \(storage status: failed\)/);
-    const pending = await insertRun(s.db, { storage_path: name, storage_status: "running" });
+    const pending = await insertRun(s.db, { storage_status: "running" });
     assert.equal((await refused({ action: "download", run_id: pending }, admin)).status, 409);
 
-    // A run row whose path is not a name the tool writes (planted or corrupted) is never signed.
-    for (
-      const path of [
-        "../secrets/other-bucket.txt",
-        "avatars/a.png",
-        "backup-2099.json.gz",
-        "x/backup-2026-11-29T09-00-00Z.json.gz",
-      ]
-    ) {
-      const planted = await insertRun(s.db, { storage_path: path, storage_status: "success" });
+    // A run row whose path is not where the tool writes that run's file (planted or corrupted) is
+    // never signed: another folder, another run's folder, another name, a path in the file name.
+    const other = crypto.randomUUID();
+    const rows: Array<[string | null, (id: string) => string]> = [
+      [name, () => "../secrets/other-bucket.txt"],
+      [name, () => "avatars/a.png"],
+      [name, () => `x/${name}`],
+      [name, () => `${other}/${name}`],
+      [name, (id) => `${id}/backup-2099-01-01T00-00-00Z.json.gz`],
+      [name, () => "backup-2099-01-01T00-00-00Z.json.gz"],
+      [name, (id) => `${id}/${id}/${name}`],
+      ["backup-2099.json.gz", (id) => `${id}/backup-2099.json.gz`],
+      [`x/${name}`, (id) => `${id}/x/${name}`],
+      [`x/${name}`, () => `x/${name}`],
+      [null, (id) => `${id}/${name}`],
+    ];
+    for (const [fileName, path] of rows) {
+      const planted = await insertRun(s.db, {
+        file_name: fileName,
+        storage_path: path,
+        storage_status: "success",
+      });
       const answer = await refused({ action: "download", run_id: planted }, admin);
-      assert.equal(answer.status, 409, path);
-      assert.match(answer.error, /not a backup file name this tool writes/);
+      assert.equal(answer.status, 409, path(planted));
+      assert.match(answer.error, /not where this tool writes the run's backup file/);
     }
     assert.deepEqual(s.storage.signed, [], "nothing was signed");
     const [{ n }] = await s.db.sql<
       Array<{ n: number }>
     >`select count(*)::int as n from public.backup_downloads`;
     assert.equal(n, 0, "refusals leave no download record");
+  } finally {
+    await s.db.drop();
+  }
+});
+
+Deno.test("download: a run whose Storage copy retention deleted is refused with the date (409)", async () => {
+  const s = await setup();
+  try {
+    const name = "backup-2026-11-01T03-00-00Z.json.gz";
+    const pruned = await insertRun(s.db, {
+      file_name: name,
+      storage_status: "success",
+      storage_deleted_at: new Date("2026-11-09T03:00:41Z"),
+    });
+    const response = await s.handle(post({ action: "download", run_id: pruned }, admin));
+    assert.equal(response.status, 409);
+    assert.equal(
+      (await response.json()).error,
+      `Cannot download run ${pruned}: its Storage copy "${name}" was deleted by retention on 2026-11-09 03:00 UTC; download a newer backup, or this file from the OneDrive folder if it is still kept there`,
+    );
+    assert.deepEqual(s.storage.signed, [], "nothing was signed");
+    const [{ n }] = await s.db.sql<
+      Array<{ n: number }>
+    >`select count(*)::int as n from public.backup_downloads`;
+    assert.equal(n, 0, "no download record");
+  } finally {
+    await s.db.drop();
+  }
+});
+
+Deno.test("download: a row recorded before runs had their own folder (bare file name) is still signed", async () => {
+  const s = await setup();
+  try {
+    const name = "backup-2026-11-20T03-00-00Z.json.gz";
+    const legacy = await insertRun(s.db, { file_name: name, storage_path: name, storage_status: "success" });
+    const response = await s.handle(post({ action: "download", run_id: legacy.toUpperCase() }, admin));
+    assert.equal(response.status, 200);
+    assert.equal((await response.json()).file_name, name);
+    assert.deepEqual(s.storage.signed, [{ name, expiresIn: 300 }]);
+  } finally {
+    await s.db.drop();
+  }
+});
+
+Deno.test("a run's copy goes to its own folder in the bucket", async () => {
+  const s = await setup();
+  try {
+    const outcome = await runBackup(
+      {
+        config: s.config,
+        sql: s.db.sql,
+        storage: s.storage,
+        onedrive: null,
+        fetch,
+        sleep: () => Promise.resolve(),
+        now: () => new Date(),
+        redact: createRedactor(secretValues(s.config)),
+        log: () => {},
+      },
+      { trigger: "cli", requestedBy: null },
+    );
+    assert.ok(!("busy" in outcome));
+    assert.equal(outcome.status, "success", outcome.error ?? "");
+    const [row] = await s.db.sql<Array<{ storage_path: string }>>`
+      select storage_path from public.backup_runs where id = ${outcome.runId}`;
+    assert.equal(row.storage_path, runStoragePath(outcome.runId, outcome.fileName!));
+    assert.deepEqual([...s.storage.objects.keys()], [`${outcome.runId}/${outcome.fileName}`]);
+    const response = await s.handle(post({ action: "download", run_id: outcome.runId }, admin));
+    assert.equal(response.status, 200);
+    assert.deepEqual(s.storage.signed, [{ name: row.storage_path, expiresIn: 300 }]);
   } finally {
     await s.db.drop();
   }

@@ -22,13 +22,15 @@ Deno.test("defaults: public schema, gzip, tiered retention, OneDrive skipped wit
   assert.deepEqual(c.problems, []);
   assert.deepEqual(c.schemas, ["public"]);
   assert.equal(c.compression, "gzip");
+  // The documented defaults, written out rather than read from DEFAULT_RETENTION so that a change shows
+  // here: the floor (the 3 newest, nothing under 7 days old), then the tiers.
   assert.deepEqual(c.retention, {
-    keepAll: false,
     keepLast: 3,
+    minAgeDays: 7,
     daily: 7,
     weekly: 4,
     monthly: 12,
-    minAgeDays: 7,
+    keepAll: false,
   });
   assert.equal(c.azure, null);
   assert.equal(c.destination, null);

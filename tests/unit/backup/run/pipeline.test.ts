@@ -137,7 +137,8 @@ Deno.test("a full run stores a verified, restorable copy in both destinations an
     assert.equal(row.phase, null);
     assert.equal(row.storage_status, "success");
     assert.equal(row.onedrive_status, "success");
-    assert.equal(row.storage_path, outcome.fileName);
+    // In the run's own folder (storage-path.ts): nobody could sign or plant that path beforehand.
+    assert.equal(row.storage_path, `${outcome.runId}/${outcome.fileName}`);
     assert.equal(row.error, null);
     // The app's tables plus the admin model's user_roles (empty), never backup_runs.
     assert.equal(row.row_count, "1800");
@@ -148,7 +149,7 @@ Deno.test("a full run stores a verified, restorable copy in both destinations an
     ]);
     assert.ok(row.finished_at);
 
-    const stored = h.storage.objects.get(outcome.fileName!)!;
+    const stored = h.storage.objects.get(row.storage_path)!;
     const uploaded = h.onedrive.files.get(outcome.fileName!)!;
     assert.deepEqual(uploaded.bytes, stored, "the same bytes in both destinations");
     assert.equal(Number(row.size_bytes), stored.length);
@@ -216,7 +217,7 @@ Deno.test("OneDrive failing: partial, the Storage copy kept, one alert without s
     );
     assert.ok(!row.error.includes("tempauth"));
     assertNoSecrets(row);
-    assert.ok(h.storage.objects.has(outcome.fileName!));
+    assert.ok(h.storage.objects.has(`${outcome.runId}/${outcome.fileName}`));
     assert.deepEqual(h.storage.removed, [RECORDED[0]], "Storage is still pruned (it holds a verified copy)");
 
     assert.equal(h.posts.length, 1, "exactly one webhook alert");
@@ -307,10 +308,43 @@ Deno.test("without AZURE_* OneDrive is skipped and a Storage copy is a success; 
     assert.equal(outcome.onedriveStatus, "skipped");
     assert.match(outcome.fileName!, /\.json$/);
     assert.equal(
-      JSON.parse(new TextDecoder().decode(h.storage.objects.get(outcome.fileName!)!)).complete,
+      JSON.parse(new TextDecoder().decode(h.storage.objects.get(`${outcome.runId}/${outcome.fileName}`)!))
+        .complete,
       true,
     );
     assert.equal((await runRow(db, outcome.runId)).onedrive_status, "skipped");
+  } finally {
+    await db.drop();
+  }
+});
+
+Deno.test("objects planted at the root under the run's file name are neither taken nor touched", async () => {
+  const db = await createScratchDatabase({ supabase: true });
+  try {
+    await seedApp(db);
+    const h = harness(db);
+    // Every name the run could pick in the next minute, planted at the bucket's root (where the
+    // names used to go) and in a folder someone guessed: the run's copy goes elsewhere, untouched.
+    const base = h.deps.now().getTime();
+    const planted = new Map<string, Uint8Array>();
+    for (let s = 0; s < 60; s++) {
+      const at = new Date(base + s * 1000).toISOString().slice(0, 19).replaceAll(":", "-");
+      const name = `backup-${at}Z.json.gz`;
+      planted.set(name, new TextEncoder().encode(`planted ${s}`));
+      planted.set(`backups/${name}`, new TextEncoder().encode(`planted ${s}`));
+    }
+    for (const [name, bytes] of planted) h.storage.objects.set(name, bytes);
+    const outcome = await runBackup(h.deps, { trigger: "cli", requestedBy: null });
+    assert.ok(!("busy" in outcome));
+    assert.equal(outcome.status, "success", outcome.error ?? "");
+    assert.ok(planted.has(outcome.fileName!), "the run took a name someone had planted");
+    const row = await runRow(db, outcome.runId);
+    assert.equal(row.storage_path, `${outcome.runId}/${outcome.fileName}`);
+    const stored = h.storage.objects.get(row.storage_path)!;
+    const hasher = new BackupHasher();
+    hasher.update(stored);
+    assert.equal(hasher.digest().sha256, row.sha256, "the run's copy holds the run's bytes");
+    for (const [name, bytes] of planted) assert.deepEqual(h.storage.objects.get(name), bytes, name);
   } finally {
     await db.drop();
   }

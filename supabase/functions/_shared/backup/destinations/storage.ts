@@ -2,6 +2,7 @@
  * A small client for the Supabase Storage REST API (the endpoints supabase-js uses), limited to what
  * the backup needs in bucket `backups`: check the bucket (and whether it is public), upload a file without
  * ever overwriting, find an object, list the bucket page by page, delete objects, sign a download URL.
+ * Object names are paths: each run writes `<run id>/<file name>` (storage-path.ts).
  *
  * Transient failures (5xx, 429, network errors, timeouts) are retried with back-off (storage-http.ts).
  * Uploads stream the spooled file, so memory stays constant whatever its size.
@@ -20,10 +21,11 @@ export interface StorageClient {
   bucketExists(): Promise<boolean>;
   /** The bucket's `public` flag, or null when it does not exist. */
   bucketInfo(): Promise<{ public: boolean } | null>;
-  /** An absolute signed download URL (as attachment) for `name`, valid `expiresIn` seconds. */
+  /** An absolute signed download URL for `name`, valid `expiresIn` seconds, saved under its file name. */
   signDownload(name: string, expiresIn: number): Promise<string>;
   /** Uploads the file at `path`; fails with code `storage_exists` when the name is taken. */
   upload(name: string, file: { path: string; size: number }, contentType: string): Promise<void>;
+  /** The object at exactly this path (`folder/file` or a name at the root), or null. */
   find(name: string): Promise<StorageObject | null>;
   /** Every object at the bucket's root, in name order, fetched `pageSize` at a time. */
   list(): AsyncIterable<StorageObject>;
@@ -49,7 +51,7 @@ const encodeName = (name: string) => name.split("/").map(encodeURIComponent).joi
 /** The objects of one listing page, in its order. */
 function toStorageObjects(items: Array<Record<string, unknown>>): StorageObject[] {
   return items
-    // Folders come back with a null id; the backup only ever writes at the root.
+    // Folders come back with a null id: they are not objects.
     .filter((i) => i && typeof i.name === "string" && i.id !== null)
     .map((i) => {
       const metadata = (i.metadata ?? {}) as Record<string, unknown>;
@@ -118,7 +120,8 @@ export class SupabaseStorageClient implements StorageClient {
         throw storageError(what, answer);
       }
       const url = new URL(`${this.#http.base}${signed.startsWith("/") ? "" : "/"}${signed}`);
-      url.searchParams.set("download", name);
+      // Saved under the file name, not the run's folder.
+      url.searchParams.set("download", name.slice(name.lastIndexOf("/") + 1));
       return url.toString();
     });
   }
@@ -145,7 +148,9 @@ export class SupabaseStorageClient implements StorageClient {
       if (response.ok) return;
       const status = effectiveStatus(response.status, body);
       if (status === 409 || body.json?.error === "Duplicate") {
-        // After a failed attempt, the object may be our own earlier upload that did land.
+        // After a failed attempt, the object may be our own earlier upload that did land. Safe
+        // because the path is the run's own folder (storage-path.ts): nobody could have put an
+        // object there beforehand, so same path and size after our own attempt means our object.
         if (attempt > 1) {
           const existing = await this.find(name);
           if (existing && existing.size === file.size) return;
@@ -160,11 +165,14 @@ export class SupabaseStorageClient implements StorageClient {
   }
 
   async find(name: string): Promise<StorageObject | null> {
-    // `search` narrows the listing server-side; the exact match is checked here.
+    // Listed in its folder; `search` narrows the listing server-side; the exact match is checked here.
+    const slash = name.lastIndexOf("/");
+    const folder = slash < 0 ? "" : name.slice(0, slash);
+    const file = name.slice(slash + 1);
     for (let offset = 0;; offset += this.#pageSize) {
-      const page = await this.#listPage(offset, name);
-      const hit = page.find((o) => o.name === name);
-      if (hit) return hit;
+      const page = await this.#listPage(offset, file, folder);
+      const hit = page.find((o) => o.name === file);
+      if (hit) return { ...hit, name };
       if (page.length < this.#pageSize) return null;
     }
   }
@@ -190,14 +198,15 @@ export class SupabaseStorageClient implements StorageClient {
     });
   }
 
-  async #listPage(offset: number, search?: string): Promise<StorageObject[]> {
+  /** One page of the folder `prefix` ("" for the root); objects only, named as in that folder. */
+  async #listPage(offset: number, search?: string, prefix = ""): Promise<StorageObject[]> {
     const what = `Cannot list Storage bucket "${this.bucket}"`;
     return await this.#http.retry(async () => {
       const answer = await this.#http.request(what, `/object/list/${encodeURIComponent(this.bucket)}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({
-          prefix: "",
+          prefix,
           limit: this.#pageSize,
           offset,
           sortBy: { column: "name", order: "asc" },

@@ -104,11 +104,27 @@ export async function readCatalog(
   const [{ version }] = await tx<
     Array<{ version: string }>
   >`select current_setting('server_version') as version`;
+  await checkSchemasExist(tx, options.schemas);
+  const { tables, notExported, excluded } = sortRelations(
+    await readRelations(tx, options.schemas),
+    options.exclude,
+  );
+  return {
+    postgresVersion: version,
+    tables: orderTables(tables),
+    notExported,
+    excluded,
+    sequences: await readSequences(tx, options.schemas, tables),
+  };
+}
 
-  // A schema that does not exist is a typo in BACKUP_SCHEMAS (names are case-sensitive): exporting
-  // "nothing" from it would look like a successful backup of data that was never read.
+/**
+ * A schema that does not exist is a typo in BACKUP_SCHEMAS (names are case-sensitive): exporting
+ * "nothing" from it would look like a successful backup of data that was never read.
+ */
+async function checkSchemasExist(tx: Queryable, schemas: string[]): Promise<void> {
   const missing = await tx<Array<{ name: string }>>`
-    select s.name from unnest(${options.schemas}::text[]) with ordinality as s(name, ord)
+    select s.name from unnest(${schemas}::text[]) with ordinality as s(name, ord)
     where not exists (select 1 from pg_catalog.pg_namespace n where n.nspname = s.name)
     order by s.ord`;
   if (missing.length) {
@@ -121,8 +137,11 @@ export async function readCatalog(
       } (schema names are case-sensitive) or remove ${missing.length === 1 ? "it" : "them"}`,
     );
   }
+}
 
-  const relations = await tx<RelationRow[]>`
+/** Every table, view, materialized view and foreign table of the schemas, partitions left out. */
+async function readRelations(tx: Queryable, schemas: string[]): Promise<RelationRow[]> {
+  return await tx<RelationRow[]>`
     select n.nspname as schema,
            c.relname as name,
            c.relkind::text as relkind,
@@ -154,11 +173,17 @@ export async function readCatalog(
            ) as references
     from pg_catalog.pg_class c
     join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = any(${options.schemas}::text[])
+    where n.nspname = any(${schemas}::text[])
       and c.relkind in ('r', 'p', 'v', 'm', 'f')
       and not c.relispartition
     order by n.nspname, c.relname`;
+}
 
+/** Splits the relations into the tables to export, the relations not exported and the excluded tables. */
+function sortRelations(
+  relations: RelationRow[],
+  exclude: ExcludedTable[],
+): Pick<Catalog, "tables" | "notExported" | "excluded"> {
   const tables: CatalogTable[] = [];
   const notExported: SkippedRelation[] = [];
   const excluded: Array<{ schema: string; name: string }> = [];
@@ -166,34 +191,45 @@ export async function readCatalog(
     if (r.relkind === "v" || r.relkind === "m" || r.relkind === "f") {
       const kind = r.relkind === "v" ? "view" : r.relkind === "m" ? "materialized view" : "foreign table";
       notExported.push({ schema: r.schema, name: r.name, kind });
-      continue;
-    }
-    if (isExcluded(options.exclude, r.schema, r.name)) {
+    } else if (isExcluded(exclude, r.schema, r.name)) {
       excluded.push({ schema: r.schema, name: r.name });
-      continue;
+    } else {
+      tables.push(catalogTable(r));
     }
-    const jsonColumns = r.columns.filter((c) => c.json && !c.generated).map((c) => c.name);
-    const table: CatalogTable = {
-      schema: r.schema,
-      name: r.name,
-      kind: r.relkind === "p" ? "partitioned table" : "table",
-      columns: r.columns.map((c) => ({
-        name: c.name,
-        type: c.type,
-        nullable: c.nullable,
-        generated: c.generated,
-        identity: c.identity === "a" ? "always" : c.identity === "d" ? "by default" : null,
-      })),
-      primary_key: r.primary_key ?? [],
-      references: r.references ?? [],
-      jsonColumns,
-    };
-    if (jsonColumns.length) table.json_null_key = jsonNullKeyFor(r.columns.map((c) => c.name));
-    tables.push(table);
   }
+  return { tables, notExported, excluded };
+}
 
-  // Sequences of the schemas, except those owned by a table left out of the backup (restoring them
-  // could move an excluded table's ids backwards).
+function catalogTable(r: RelationRow): CatalogTable {
+  const jsonColumns = r.columns.filter((c) => c.json && !c.generated).map((c) => c.name);
+  const table: CatalogTable = {
+    schema: r.schema,
+    name: r.name,
+    kind: r.relkind === "p" ? "partitioned table" : "table",
+    columns: r.columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      nullable: c.nullable,
+      generated: c.generated,
+      identity: c.identity === "a" ? "always" : c.identity === "d" ? "by default" : null,
+    })),
+    primary_key: r.primary_key ?? [],
+    references: r.references ?? [],
+    jsonColumns,
+  };
+  if (jsonColumns.length) table.json_null_key = jsonNullKeyFor(r.columns.map((c) => c.name));
+  return table;
+}
+
+/**
+ * Sequences of the schemas, except those owned by a table left out of the backup (restoring them could
+ * move an excluded table's ids backwards).
+ */
+async function readSequences(
+  tx: Queryable,
+  schemas: string[],
+  tables: CatalogTable[],
+): Promise<SequenceMeta[]> {
   const exported = new Set(tables.map(key));
   const sequences = await tx<
     Array<SequenceMeta & { owner_schema: string | null; owner_name: string | null }>
@@ -211,18 +247,11 @@ export async function readCatalog(
      and d.refclassid = 'pg_catalog.pg_class'::regclass and d.deptype in ('a', 'i')
     left join pg_catalog.pg_class oc on oc.oid = d.refobjid
     left join pg_catalog.pg_namespace on_ on on_.oid = oc.relnamespace
-    where s.schemaname = any(${options.schemas}::text[])
+    where s.schemaname = any(${schemas}::text[])
     order by s.schemaname, s.sequencename`;
-
-  return {
-    postgresVersion: version,
-    tables: orderTables(tables),
-    notExported,
-    excluded,
-    sequences: sequences
-      .filter((s) =>
-        s.owner_name === null || exported.has(key({ schema: s.owner_schema!, name: s.owner_name }))
-      )
-      .map((s) => ({ schema: s.schema, name: s.name, last_value: s.last_value })),
-  };
+  return sequences
+    .filter((s) =>
+      s.owner_name === null || exported.has(key({ schema: s.owner_schema!, name: s.owner_name }))
+    )
+    .map((s) => ({ schema: s.schema, name: s.name, last_value: s.last_value }));
 }

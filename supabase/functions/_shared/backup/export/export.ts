@@ -195,6 +195,17 @@ function openSnapshotSession(dbUrl: string): { sql: Sql; lost: () => boolean } {
   return { sql, lost: () => lost };
 }
 
+/** What the steps of one export share: the snapshot's connection and the output. */
+interface ExportContext {
+  tx: Sql;
+  buffer: ChunkBuffer;
+  writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** Hands the buffered bytes downstream once a chunk is full, or whatever is buffered when forced. */
+  flush(force?: boolean): Promise<void>;
+  /** Throws once the snapshot's connection is gone, even if the driver reconnected since. */
+  ensureSameConnection(): void;
+}
+
 export function exportBackup(options: ExportOptions): ExportHandle {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>(
     undefined,
@@ -202,89 +213,10 @@ export function exportBackup(options: ExportOptions): ExportHandle {
     { highWaterMark: 2 },
   );
   const writer = writable.getWriter();
-  const buffer = new ChunkBuffer(options.chunkSize ?? 64 * 1024);
   const session = openSnapshotSession(options.dbUrl);
+  const ctx = exportContext(session, writer, new ChunkBuffer(options.chunkSize ?? 64 * 1024));
   const tx = session.sql;
-  const ensureSameConnection = () => {
-    if (session.lost()) {
-      throw Object.assign(
-        new Error("the database connection was lost during the export, so the snapshot is gone"),
-        { code: "CONNECTION_CLOSED" },
-      );
-    }
-  };
-
-  const flush = async (force = false) => {
-    if (!force && !buffer.full) return;
-    const chunk = buffer.take();
-    if (chunk) await writer.write(chunk);
-  };
-
-  const work = async (): Promise<ExportSummary> => {
-    await tx.unsafe("begin isolation level repeatable read read only");
-    for (const setting of SNAPSHOT_SETTINGS) await tx.unsafe(setting);
-    const lockTimeout = `${options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS}ms`;
-    await tx`select set_config('lock_timeout', ${lockTimeout}, true)`;
-    const [{ now }] = await tx<Array<{ now: string }>>`
-      select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`;
-    const catalog = await readCatalog(tx, { schemas: options.schemas, exclude: options.exclude });
-    ensureSameConnection();
-
-    const header = {
-      format: FORMAT_NAME,
-      version: FORMAT_VERSION,
-      created_at: now,
-      source: {
-        postgres_version: catalog.postgresVersion,
-        schemas: options.schemas,
-        not_exported: catalog.notExported,
-        excluded_tables: catalog.excluded,
-      },
-    };
-    const headerJson = JSON.stringify(header);
-    buffer.pushText(`${headerJson.slice(0, -1)},"tables":[`);
-
-    const counts: TableCount[] = [];
-    for (const [index, table] of catalog.tables.entries()) {
-      buffer.pushText(`${index === 0 ? "\n" : ",\n"}${tableHeader(table)}`);
-      const framer = new CopyRowFramer(buffer);
-      const statement = await copyStatement(tx, table);
-      ensureSameConnection();
-      const rows = await tx.unsafe(statement).readable();
-      await pumpCopy(rows, framer, buffer, () => flush(true));
-      resumeAfterCopy(rows);
-      ensureSameConnection();
-      if (!framer.balanced) {
-        throw new Error(
-          `Cannot export table "${table.schema}.${table.name}": COPY output ended inside a quoted row`,
-        );
-      }
-      buffer.pushText(`${framer.rows ? "\n" : ""}],"row_count":${framer.rows}}`);
-      const count = { schema: table.schema, name: table.name, rows: framer.rows };
-      counts.push(count);
-      options.onTable?.(count, index + 1, catalog.tables.length);
-      await flush();
-    }
-
-    await tx.unsafe("commit");
-    ensureSameConnection();
-    buffer.pushText(
-      `${catalog.tables.length ? "\n" : ""}],"sequences":${
-        JSON.stringify(catalog.sequences)
-      },"complete":true}\n`,
-    );
-    await flush(true);
-    await writer.close();
-    return {
-      createdAt: now,
-      tables: counts,
-      rowCount: counts.reduce((s, t) => s + t.rows, 0),
-      tableCount: counts.length,
-      notExported: catalog.notExported,
-    };
-  };
-
-  const summary = work().then(
+  const summary = writeDocument(ctx, options).then(
     async (result) => {
       await tx.end({ timeout: 5 });
       return result;
@@ -299,4 +231,111 @@ export function exportBackup(options: ExportOptions): ExportHandle {
   // The consumer may only look at the stream; the error reaches it there too.
   summary.catch(() => {});
   return { stream: readable, summary };
+}
+
+function exportContext(
+  session: { sql: Sql; lost: () => boolean },
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  buffer: ChunkBuffer,
+): ExportContext {
+  return {
+    tx: session.sql,
+    buffer,
+    writer,
+    async flush(force = false) {
+      if (!force && !buffer.full) return;
+      const chunk = buffer.take();
+      if (chunk) await writer.write(chunk);
+    },
+    ensureSameConnection() {
+      if (session.lost()) {
+        throw Object.assign(
+          new Error("the database connection was lost during the export, so the snapshot is gone"),
+          { code: "CONNECTION_CLOSED" },
+        );
+      }
+    },
+  };
+}
+
+/** Starts the snapshot transaction with its settings; returns its time, as the file's `created_at`. */
+async function beginSnapshot(tx: Sql, lockTimeoutMs: number): Promise<string> {
+  await tx.unsafe("begin isolation level repeatable read read only");
+  for (const setting of SNAPSHOT_SETTINGS) await tx.unsafe(setting);
+  const lockTimeout = `${lockTimeoutMs}ms`;
+  await tx`select set_config('lock_timeout', ${lockTimeout}, true)`;
+  const [{ now }] = await tx<Array<{ now: string }>>`
+    select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`;
+  return now;
+}
+
+/** The document's opening: its header, reopened to append the tables: {"format":…,"tables":[ */
+function documentHeader(createdAt: string, schemas: string[], catalog: Catalog): string {
+  const header = {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    created_at: createdAt,
+    source: {
+      postgres_version: catalog.postgresVersion,
+      schemas,
+      not_exported: catalog.notExported,
+      excluded_tables: catalog.excluded,
+    },
+  };
+  const headerJson = JSON.stringify(header);
+  return `${headerJson.slice(0, -1)},"tables":[`;
+}
+
+/** Writes the whole document from the snapshot, then commits and closes the stream. */
+async function writeDocument(ctx: ExportContext, options: ExportOptions): Promise<ExportSummary> {
+  const { tx, buffer } = ctx;
+  const now = await beginSnapshot(tx, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+  const catalog = await readCatalog(tx, { schemas: options.schemas, exclude: options.exclude });
+  ctx.ensureSameConnection();
+  buffer.pushText(documentHeader(now, options.schemas, catalog));
+
+  const counts: TableCount[] = [];
+  for (const [index, table] of catalog.tables.entries()) {
+    buffer.pushText(`${index === 0 ? "\n" : ",\n"}${tableHeader(table)}`);
+    const rows = await exportRows(ctx, table);
+    buffer.pushText(`${rows ? "\n" : ""}],"row_count":${rows}}`);
+    const count = { schema: table.schema, name: table.name, rows };
+    counts.push(count);
+    options.onTable?.(count, index + 1, catalog.tables.length);
+    await ctx.flush();
+  }
+
+  await tx.unsafe("commit");
+  ctx.ensureSameConnection();
+  buffer.pushText(
+    `${catalog.tables.length ? "\n" : ""}],"sequences":${
+      JSON.stringify(catalog.sequences)
+    },"complete":true}\n`,
+  );
+  await ctx.flush(true);
+  await ctx.writer.close();
+  return {
+    createdAt: now,
+    tables: counts,
+    rowCount: counts.reduce((s, t) => s + t.rows, 0),
+    tableCount: counts.length,
+    notExported: catalog.notExported,
+  };
+}
+
+/** Streams one table's rows through COPY into the buffer; returns how many rows it wrote. */
+async function exportRows(ctx: ExportContext, table: CatalogTable): Promise<number> {
+  const framer = new CopyRowFramer(ctx.buffer);
+  const statement = await copyStatement(ctx.tx, table);
+  ctx.ensureSameConnection();
+  const rows = await ctx.tx.unsafe(statement).readable();
+  await pumpCopy(rows, framer, ctx.buffer, () => ctx.flush(true));
+  resumeAfterCopy(rows);
+  ctx.ensureSameConnection();
+  if (!framer.balanced) {
+    throw new Error(
+      `Cannot export table "${table.schema}.${table.name}": COPY output ended inside a quoted row`,
+    );
+  }
+  return framer.rows;
 }

@@ -5,11 +5,14 @@
  * each URL handed out is recorded in public.backup_downloads (who, when, which run, until when).
  *
  * Only what this tool recorded is signed: the run must exist, have a verified Storage copy
- * (storage_status = 'success', storage_path set), and its path must be a name the tool writes. A
- * run id is never turned into an arbitrary path.
+ * (storage_status = 'success', storage_path set) that retention has not deleted (storage_deleted_at
+ * null), and its path must be where the tool writes that run's file: `<run id>/<file name>`, or the
+ * bare file name for rows recorded before runs had their own folder (storage-path.ts). A run id is
+ * never turned into an arbitrary path.
  */
 import type { Sql } from "../lib/db.ts";
 import type { StorageClient } from "../destinations/storage.ts";
+import { isRunStoragePath } from "../destinations/storage-path.ts";
 
 export const DOWNLOAD_URL_SECONDS = 300;
 
@@ -31,6 +34,11 @@ export function isBackupPath(path: string): boolean {
   return BACKUP_PATH.test(path);
 }
 
+/** "2026-11-29 10:15 UTC" */
+function utcMinute(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
 export async function createDownload(
   deps: DownloadDeps,
   request: { runId: unknown; userId: string },
@@ -44,9 +52,27 @@ export async function createDownload(
     };
   }
   const [run] = await deps.sql<
-    Array<{ storage_path: string | null; storage_status: string; file_name: string | null }>
-  >`select storage_path, storage_status, file_name from public.backup_runs where id = ${runId}`;
+    Array<{
+      id: string;
+      storage_path: string | null;
+      storage_status: string;
+      file_name: string | null;
+      storage_deleted_at: Date | null;
+    }>
+  >`select id, storage_path, storage_status, file_name, storage_deleted_at
+    from public.backup_runs where id = ${runId}`;
   if (!run) return { ok: false, status: 404, error: `Cannot download run ${runId}: no such backup run` };
+  if (run.storage_deleted_at) {
+    return {
+      ok: false,
+      status: 409,
+      error: `Cannot download run ${runId}: its Storage copy${
+        run.file_name ? ` "${run.file_name}"` : ""
+      } was deleted by retention on ${utcMinute(run.storage_deleted_at)}; download a newer backup${
+        run.file_name ? ", or this file from the OneDrive folder if it is still kept there" : ""
+      }`,
+    };
+  }
   if (run.storage_status !== "success" || !run.storage_path) {
     return {
       ok: false,
@@ -55,11 +81,15 @@ export async function createDownload(
         `Cannot download run ${runId}: it has no verified copy in Supabase Storage (storage status: ${run.storage_status})`,
     };
   }
-  if (!isBackupPath(run.storage_path)) {
+  if (
+    !run.file_name || !isBackupPath(run.file_name) ||
+    !isRunStoragePath(run.storage_path, run.id, run.file_name)
+  ) {
     return {
       ok: false,
       status: 409,
-      error: `Cannot download run ${runId}: its Storage path is not a backup file name this tool writes`,
+      error:
+        `Cannot download run ${runId}: its Storage path is not where this tool writes the run's backup file (<run id>/backup-….json.gz)`,
     };
   }
   const expiresAt = new Date(deps.now().getTime() + DOWNLOAD_URL_SECONDS * 1000);
@@ -71,7 +101,7 @@ export async function createDownload(
   return {
     ok: true,
     url,
-    file_name: run.storage_path,
+    file_name: run.file_name,
     expires_at: expiresAt.toISOString(),
     expires_in: DOWNLOAD_URL_SECONDS,
   };

@@ -11,16 +11,12 @@ import { BackupError, errorMessage } from "../lib/errors.ts";
 import { publicBucketMessage } from "../destinations/bucket-guard.ts";
 import { createDownload } from "./download.ts";
 import { type OneDriveClient, type PipelineDeps, reapAndAlert, startBackup } from "../run/pipeline.ts";
+import { destinationOf } from "../../graph/destination.ts";
+import type { GraphClient } from "../../graph/types.ts";
 import { rateLimitedResponse } from "./run-rate-limit.ts";
 import { retentionStatus } from "../run/retention-plan.ts";
 import type { BackupSchedule } from "../schedule/schedule.ts";
 import type { StorageClient } from "../destinations/storage.ts";
-
-export interface ProbeCheck {
-  name: string;
-  ok: boolean;
-  message: string;
-}
 
 export interface ScheduleApi {
   setSchedule(sql: Sql, opts: { cron: string | null; projectUrl: string }): Promise<BackupSchedule>;
@@ -33,7 +29,7 @@ export interface HandlerDeps {
   sql: Sql;
   storage: StorageClient;
   /** null when AZURE_* are not set. */
-  onedrive: (OneDriveClient & { probe(dest: OneDriveDest): Promise<ProbeCheck[]> }) | null;
+  onedrive: (OneDriveClient & Pick<GraphClient, "probe">) | null;
   fetch: typeof fetch;
   schedule: ScheduleApi;
   /** Keeps background work alive after the response (EdgeRuntime.waitUntil on Supabase). */
@@ -41,8 +37,6 @@ export interface HandlerDeps {
   pipeline: Omit<PipelineDeps, "config" | "sql" | "storage" | "onedrive" | "fetch">;
   now?: () => Date;
 }
-
-type OneDriveDest = { link?: string; driveId?: string; folderId?: string };
 
 const ACTIONS = ["run", "test", "status", "schedule", "download"] as const;
 type Action = typeof ACTIONS[number];
@@ -122,12 +116,6 @@ async function readBody(
   return { body: parsed as Record<string, unknown> };
 }
 
-function destinationOf(config: BackupConfig): OneDriveDest | null {
-  const d = config.destination;
-  if (!d) return null;
-  return d.kind === "link" ? { link: d.link } : { driveId: d.driveId, folderId: d.folderId };
-}
-
 export function createHandler(deps: HandlerDeps): (request: Request) => Promise<Response> {
   const { config, sql } = deps;
   const now = deps.now ?? (() => new Date());
@@ -144,7 +132,7 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
   // The folder's name costs a Graph call: keep it for a while (failures for a shorter while).
   let folderCache: { name: string | null; expires: number } | null = null;
   async function folderName(): Promise<string | null> {
-    const dest = destinationOf(config);
+    const dest = destinationOf(config.destination);
     if (!deps.onedrive || !dest) return null;
     const t = now().getTime();
     if (folderCache && folderCache.expires > t) return folderCache.name;
@@ -289,7 +277,7 @@ export function createHandler(deps: HandlerDeps): (request: Request) => Promise<
     } catch (error) {
       checks.push({ name: "storage", ok: false, message: errorMessage(error) });
     }
-    const dest = destinationOf(config);
+    const dest = destinationOf(config.destination);
     if (deps.onedrive && dest) {
       try {
         checks.push(...await deps.onedrive.probe(dest));

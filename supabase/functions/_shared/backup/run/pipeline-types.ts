@@ -11,43 +11,14 @@ import type { Sleep } from "../lib/retry.ts";
 import type { DestinationStatus, RunPhase, RunTrigger } from "./runs.ts";
 import type { spoolToTempFile } from "../export/spool.ts";
 import type { StorageClient } from "../destinations/storage.ts";
-import type { AlertResult, MailSender } from "./alerts.ts";
+import type { AlertResult } from "./alerts.ts";
+import type { GraphClient } from "../../graph/types.ts";
 
 /** The part of the Graph client (docs/architecture.md) the pipeline uses. */
-export interface OneDriveFolder {
-  driveId: string;
-  folderId: string;
-  name: string;
-  webUrl?: string;
-}
-
-export interface OneDriveUploadSource {
-  size: number;
-  open(offset: number): ReadableStream<Uint8Array>;
-}
-
-export interface OneDriveClient extends MailSender {
-  resolveFolder(dest: { link?: string; driveId?: string; folderId?: string }): Promise<OneDriveFolder>;
-  upload(
-    folder: OneDriveFolder,
-    name: string,
-    source: OneDriveUploadSource,
-    opts?: {
-      fragmentSize?: number;
-      onProgress?: (bytesSent: number) => void;
-      signal?: AbortSignal;
-      expectedQuickXorHash?: string;
-    },
-  ): Promise<{ id: string; name: string; size: number; webUrl: string; quickXorHash: string }>;
-  listChildren(
-    folder: OneDriveFolder,
-  ): AsyncIterable<{ id: string; name: string; size: number; createdDateTime: string; isFile: boolean }>;
-  getItem(
-    driveId: string,
-    itemId: string,
-  ): Promise<{ id: string; name: string; size: number; isFile: boolean } | undefined>;
-  deleteItem(driveId: string, itemId: string): Promise<void>;
-}
+export type OneDriveClient = Pick<
+  GraphClient,
+  "resolveFolder" | "upload" | "listChildren" | "getItem" | "deleteItem" | "sendMail"
+>;
 
 export type ProgressEvent =
   | { type: "started"; runId: string; fileName: string }

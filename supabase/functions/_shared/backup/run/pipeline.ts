@@ -26,8 +26,6 @@ import { prune } from "./phases/prune.ts";
 
 export type {
   OneDriveClient,
-  OneDriveFolder,
-  OneDriveUploadSource,
   PipelineDeps,
   ProgressEvent,
   RunOutcome,
@@ -132,7 +130,7 @@ async function recordOutcome(run: RunContext, outcome: Outcome, error: string | 
     const recorded = await finishRun(deps.sql, runId, outcome.status, {
       storage_status: outcome.storageStatus,
       onedrive_status: outcome.onedriveStatus,
-      storage_path: run.storageWritten ? run.fileName : null,
+      storage_path: run.storageWritten ? run.storagePath : null,
       error,
       error_code: outcome.errorCode,
       ...(run.spooled ? { size_bytes: run.spooled.size } : {}),

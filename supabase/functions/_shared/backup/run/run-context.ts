@@ -5,7 +5,8 @@
  */
 import type { ExportSummary } from "../export/export.ts";
 import type { SpooledFile } from "../export/spool.ts";
-import type { OneDriveFolder, PipelineDeps } from "./pipeline-types.ts";
+import type { GraphFolder } from "../../graph/types.ts";
+import type { PipelineDeps } from "./pipeline-types.ts";
 import { RunProgress } from "./run-progress.ts";
 import type { DestinationStatus } from "./runs.ts";
 
@@ -23,6 +24,8 @@ export interface RunContext {
   /** OneDrive is not configured: its status stays `skipped` and no phase touches it. */
   readonly onedriveSkipped: boolean;
   fileName: string | null;
+  /** Where the Storage copy goes: `<run id>/<file name>` (storage-path.ts). */
+  storagePath: string | null;
   spooled: SpooledFile | null;
   summary: ExportSummary | null;
   readonly storage: DestinationResult;
@@ -36,13 +39,14 @@ export interface RunContext {
 /** The export's result, as the phases after it use it. */
 export interface ExportedFile {
   fileName: string;
+  storagePath: string;
   spooled: SpooledFile;
 }
 
 /** The OneDrive copy as the upload reported it, and the folder it went to. */
 export interface OneDriveCopy {
   uploaded: { id: string; size: number; webUrl: string; quickXorHash: string };
-  folder: OneDriveFolder;
+  folder: GraphFolder;
 }
 
 /** A run's context at its start; its heartbeat runs until `progress.stop()`. */
@@ -53,6 +57,7 @@ export function createRunContext(deps: PipelineDeps, runId: string, onedriveSkip
     progress: new RunProgress(deps, runId),
     onedriveSkipped,
     fileName: null,
+    storagePath: null,
     spooled: null,
     summary: null,
     storage: { status: "pending", error: null, code: null },

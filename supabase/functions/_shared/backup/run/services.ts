@@ -3,7 +3,8 @@
  * Graph client (only when AZURE_* are set), redactor. The edge function and `npm run backup` both
  * start here, so they run the same pipeline with the same settings.
  */
-import { createGraphClient, type GraphClient } from "../../graph/client.ts";
+import { createGraphClient } from "../../graph/client.ts";
+import type { GraphClient } from "../../graph/types.ts";
 import { type BackupConfig, type Env, parseConfig, secretValues } from "../lib/config.ts";
 import { connectDatabase, type Sql } from "../lib/db.ts";
 import type { PipelineDeps } from "./pipeline.ts";

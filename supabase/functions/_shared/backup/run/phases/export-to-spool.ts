@@ -6,6 +6,7 @@ import { BackupError, errorMessage } from "../../lib/errors.ts";
 import { exportBackup, type ExportSummary } from "../../export/export.ts";
 import { backupFileName } from "../../format/file-format.ts";
 import { removeStaleSpoolFiles, type SpooledFile, spoolToTempFile } from "../../export/spool.ts";
+import { runStoragePath } from "../../destinations/storage-path.ts";
 import type { PipelineDeps } from "../pipeline-types.ts";
 import type { ExportedFile, RunContext } from "../run-context.ts";
 
@@ -43,11 +44,15 @@ function exportFailure(error: unknown): BackupError {
   return new BackupError("export_failed", `Cannot export the database: ${message}`);
 }
 
-/** Picks a file name no earlier run used: waits for the next second if this one's is taken. */
-async function freshFileName(deps: PipelineDeps): Promise<string> {
+/**
+ * Picks a file name no earlier run recorded: waits for the next second if this one's is taken. (The
+ * OneDrive folder is flat; in Storage each run has its own folder, see storage-path.ts.)
+ */
+async function freshFileName(deps: PipelineDeps, runId: string): Promise<string> {
   for (let attempt = 0;; attempt++) {
     const name = backupFileName(deps.now(), deps.config.compression);
-    const taken = await deps.storage.find(name).catch(() => null);
+    const [taken] = await deps.sql<Array<{ id: string }>>`
+      select id from public.backup_runs where file_name = ${name} and id <> ${runId} limit 1`;
     if (!taken || attempt >= 3) return name;
     await deps.sleep(1000 - (deps.now().getTime() % 1000) + 5);
   }
@@ -82,7 +87,8 @@ export async function exportToSpool(run: RunContext): Promise<ExportedFile> {
   // A process killed mid-run could not delete its spool file; older ones than any live run go now.
   if (!deps.spool) await removeStaleSpoolFiles({ olderThanMs: deps.config.maxRunSeconds * 1000 });
 
-  const fileName = run.fileName = await freshFileName(deps);
+  const fileName = run.fileName = await freshFileName(deps, run.runId);
+  const storagePath = run.storagePath = runStoragePath(run.runId, fileName);
   progress.emit({ type: "started", runId: run.runId, fileName });
   await progress.phase("exporting", { file_name: fileName, storage_status: "pending" });
   const { spooled, summary } = await spoolExport(run).catch((error) => {
@@ -104,5 +110,5 @@ export async function exportToSpool(run: RunContext): Promise<ExportedFile> {
     sha256: spooled.sha256,
     quick_xor_hash: spooled.quickXorHash,
   });
-  return { fileName, spooled };
+  return { fileName, storagePath, spooled };
 }

@@ -4,13 +4,16 @@ import { contentTypeFor } from "../../format/file-format.ts";
 import { refuseAPublicBucket } from "../../destinations/bucket-guard.ts";
 import { emitDestination, type ExportedFile, type RunContext } from "../run-context.ts";
 
-export async function storeCopy(run: RunContext, { fileName, spooled }: ExportedFile): Promise<void> {
+export async function storeCopy(
+  run: RunContext,
+  { fileName, storagePath, spooled }: ExportedFile,
+): Promise<void> {
   const { deps, progress, storage } = run;
   await progress.phase("storing", { storage_status: "running" });
   storage.status = "running";
   try {
     await refuseAPublicBucket(deps.storage, fileName);
-    await deps.storage.upload(fileName, spooled, contentTypeFor(fileName));
+    await deps.storage.upload(storagePath, spooled, contentTypeFor(fileName));
     run.storageWritten = true;
     storage.status = "success"; // provisional: verified below
   } catch (error) {
@@ -21,7 +24,7 @@ export async function storeCopy(run: RunContext, { fileName, spooled }: Exported
   emitDestination(run, "storage");
   await progress.update({
     storage_status: storage.status === "success" ? "running" : storage.status,
-    storage_path: run.storageWritten ? fileName : null,
+    storage_path: run.storageWritten ? storagePath : null,
   });
   progress.checkAlive();
 }

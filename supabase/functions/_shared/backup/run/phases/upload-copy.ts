@@ -4,6 +4,7 @@
  */
 import { errorMessage } from "../../lib/errors.ts";
 import { fileUploadSource } from "../../../graph/upload-source.ts";
+import { destinationOf } from "../../../graph/destination.ts";
 import type { OneDriveClient } from "../pipeline-types.ts";
 import type { ExportedFile, OneDriveCopy, RunContext } from "../run-context.ts";
 
@@ -12,9 +13,7 @@ export async function uploadCopy(run: RunContext, file: ExportedFile): Promise<O
   const { deps, onedrive } = run;
   const { destination } = deps.config;
   if (run.onedriveSkipped || !deps.onedrive || !destination) return null;
-  const dest = destination.kind === "link"
-    ? { link: destination.link }
-    : { driveId: destination.driveId, folderId: destination.folderId };
+  const dest = destinationOf(destination);
   await run.progress.phase("uploading", { onedrive_status: "running", bytes_uploaded: 0 });
   onedrive.status = "running";
   let copy: OneDriveCopy | null = null;

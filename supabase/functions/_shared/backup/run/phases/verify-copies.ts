@@ -51,14 +51,14 @@ export function checkOneDriveCopy(
 }
 
 /** The Storage object is listed with the file's size (a size Storage does not report is not checked). */
-async function verifyStorageCopy(run: RunContext, { fileName, spooled }: ExportedFile): Promise<void> {
+async function verifyStorageCopy(run: RunContext, { storagePath, spooled }: ExportedFile): Promise<void> {
   const { storage } = run;
   try {
-    const object = await run.deps.storage.find(fileName);
+    const object = await run.deps.storage.find(storagePath);
     if (!object) {
       throw new BackupError(
         "storage_verify_failed",
-        `the object "${fileName}" is not listed after the upload`,
+        `the object "${storagePath}" is not listed after the upload`,
       );
     }
     if (object.size !== null && object.size !== spooled.size) {
@@ -69,7 +69,7 @@ async function verifyStorageCopy(run: RunContext, { fileName, spooled }: Exporte
     }
   } catch (error) {
     storage.status = "failed";
-    storage.error = `Cannot verify the Storage copy "${fileName}": ${errorMessage(error)}`;
+    storage.error = `Cannot verify the Storage copy "${storagePath}": ${errorMessage(error)}`;
     storage.code = "storage_verify_failed";
   }
   await run.progress.update({ storage_status: storage.status });
