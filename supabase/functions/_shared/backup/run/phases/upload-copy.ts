@@ -5,6 +5,7 @@
 import { errorMessage } from "../../lib/errors.ts";
 import { fileUploadSource } from "../../../graph/upload-source.ts";
 import { destinationOf } from "../../../graph/destination.ts";
+import type { Destination } from "../../../graph/types.ts";
 import type { OneDriveClient } from "../pipeline-types.ts";
 import type { ExportedFile, OneDriveCopy, RunContext } from "../run-context.ts";
 
@@ -33,7 +34,7 @@ export async function uploadCopy(run: RunContext, file: ExportedFile): Promise<O
 async function upload(
   run: RunContext,
   client: OneDriveClient,
-  dest: Parameters<OneDriveClient["resolveFolder"]>[0],
+  dest: Destination,
   { fileName, spooled }: ExportedFile,
 ): Promise<OneDriveCopy> {
   const { config } = run.deps;
