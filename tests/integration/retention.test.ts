@@ -142,6 +142,9 @@ Deno.test("a OneDrive item renamed after the backup is not deleted, and the run 
     // Someone reuses the recorded item id's name: the row says one name, the item now has another.
     await stack
       .sql`update public.backup_runs set file_name = 'backup-renamed-elsewhere.json.gz' where id = ${old}`;
+    // The next run must fall in a later second than the old one: its name would otherwise be the old
+    // item's, which no row records any more (the rename above), and OneDrive would refuse the duplicate.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const result = await runCli(stack, "backup.ts", [], {
       BACKUP_RETENTION_COUNT: "1",
       BACKUP_RETENTION: "daily=1,weekly=0,monthly=0",
