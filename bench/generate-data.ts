@@ -3,7 +3,7 @@
  * (generate_series, deterministic), with the types the backup must carry: bigint keys, uuid, text with
  * accents, emoji, quotes, backslashes and line breaks, numeric, double precision, booleans, dates,
  * timestamptz, arrays, inet, bytea, and jsonb from small event payloads to wide documents of a few
- * kilobytes. About 440 bytes of row JSON per row on average, as in DESIGN section 9.
+ * kilobytes. About 440 bytes of row JSON per row on average, as in docs/design.md §9.
  *
  * Tables are UNLOGGED: generating them skips the write-ahead log, which only makes the setup faster;
  * reading them (all the benchmark measures) costs exactly the same as reading logged tables.

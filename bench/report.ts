@@ -20,7 +20,7 @@ import {
   throughput,
 } from "./stats.ts";
 
-/** Hosted edge function limits (DESIGN section 9). */
+/** Hosted edge function limits (docs/design.md §9). */
 export const LIMITS = { cpuSeconds: 2, wallFreeSeconds: 150, wallPaidSeconds: 400, memoryBytes: 256 * MB };
 
 export interface Medians {
@@ -296,7 +296,7 @@ export function renderReport(results: BenchResults): string {
     "# Performance",
     "",
     `Written by \`${results.command}\` (bench/run.ts) on ${results.date.slice(0, 10)}; rerun it rather than editing ` +
-      "this file. DESIGN section 9 is the method, issue 7 the targets.",
+      "this file. docs/design.md §9 is the method, issue 7 the targets.",
     "",
     "## Targets",
     "",

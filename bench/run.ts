@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the benchmarks of DESIGN section 9 and issue 7, in one run, side by side.
+ * `npm run bench`: the benchmarks of docs/design.md §9 and issue 7, in one run, side by side.
  *
  * 1. Starts the local stack (embedded Postgres 17, gateway, Graph emulator) in a temporary directory and
  *    generates the database (bench/generate-data.ts).

@@ -1,5 +1,5 @@
 /**
- * The CLI's environment (DESIGN section 6): the process environment first, then `.env`, then
+ * The CLI's environment (docs/design.md §7): the process environment first, then `.env`, then
  * `.local/stack.env` (written by `npm run dev`); an earlier source wins for a variable set in several.
  */
 export type EnvMap = Record<string, string>;

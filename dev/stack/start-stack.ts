@@ -1,5 +1,5 @@
 /**
- * Starts the whole product locally on real parts (DESIGN section 7):
+ * Starts the whole product locally on real parts (docs/design.md §8):
  *   Postgres 17 (embedded, or DATABASE_URL) → Supabase baseline, extension stand-ins, migrations, seed
  *   → Graph emulator (unless real Azure settings are given) → gateway (/auth, /rest, /storage,
  *   /functions) → Deno functions server → pg_cron/pg_net stand-in runner → Vite (optional)

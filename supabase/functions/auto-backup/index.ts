@@ -1,5 +1,5 @@
 /**
- * The `auto-backup` edge function: wiring only (DESIGN section 4). The logic lives in _shared/backup.
+ * The `auto-backup` edge function: wiring only (docs/design.md §4). The logic lives in _shared/backup.
  */
 import { installDriverCrashGuard } from "../_shared/backup/lib/driver-guard.ts";
 import { createHandler } from "../_shared/backup/http/handler.ts";

@@ -12,7 +12,7 @@
  * words: 40 words make one 160-byte row. Measured with Deno 2.9 on the 2-core CI machine over 200 MB:
  * 5.4 GB/s in 64 KiB chunks, 6.6 GB/s in 1 MiB chunks, 4.6 GB/s when chunks start at unaligned offsets
  * (copied through a scratch buffer), against 0.5 GB/s for a tight byte-at-a-time loop and about 0.15 GB/s
- * for the reference implementation's (0.67 CPU-seconds per 100 MB, DESIGN section 9).
+ * for the reference implementation's (0.67 CPU-seconds per 100 MB, docs/design.md §9).
  */
 
 const CELLS = 160;

@@ -1,5 +1,5 @@
 /**
- * Exports the database as a format v1 document (DESIGN section 6), streamed.
+ * Exports the database as a format v1 document (docs/design.md §6), streamed.
  *
  * Everything is read in one `repeatable read, read only` transaction, so all tables come from one
  * snapshot. Postgres renders each row as JSON (`row_to_json`) and COPY streams it out; this module only

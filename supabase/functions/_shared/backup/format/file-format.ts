@@ -1,5 +1,5 @@
 /**
- * Backup file format v1 (DESIGN section 6): names, content types and the shapes of the metadata that
+ * Backup file format v1 (docs/design.md §6): names, content types and the shapes of the metadata that
  * surround the rows. Rows themselves are never modelled here: they are Postgres' own JSON text.
  */
 import type { Compression } from "../lib/config.ts";

@@ -1,5 +1,5 @@
 /**
- * The backup's configuration (DESIGN section 3), parsed and validated once from an environment map.
+ * The backup's configuration (docs/design.md §3), parsed and validated once from an environment map.
  *
  * Parsing never throws: every problem is collected with the variable's name and how to fix it, so the
  * `test` action can list them all and `status` can still report what is configured. A run refuses to

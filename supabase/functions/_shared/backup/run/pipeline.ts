@@ -3,7 +3,7 @@
  * OneDrive → verification of both copies → retention → final run row → alerts. Each step is a phase
  * (phases/) over one run context (run-context.ts); the outcome is decided by outcome.ts.
  *
- * The promises this module keeps (DESIGN sections 1 and 5):
+ * The promises this module keeps (docs/design.md §1 and §5):
  * - the run row never stays `running` because of an error here (everything is caught and recorded);
  * - `success` only when every configured destination holds a verified copy; `partial` when one does
  *   and the other failed; `failed` otherwise, always with an actionable message and an error code;
