@@ -15,7 +15,7 @@ import {
   type Stack,
   waitForIdle,
   waitForRun,
-} from "../integration/support/harness.ts";
+} from "../support/harness.ts";
 import { verifyBackup } from "../../cli/lib/verify-file.ts";
 
 const VAULT_NAMES = ["auto_backup_cron_secret", "auto_backup_project_url"];

@@ -8,10 +8,8 @@ import {
   adminEmail,
   allowNextRun,
   callFunction,
-  cliCommand,
   oneDriveNames,
   openStack,
-  runCli,
   runRow,
   signIn,
   type Sql,
@@ -21,7 +19,8 @@ import {
   storageNames,
   waitForIdle,
   waitForRun,
-} from "./support/harness.ts";
+} from "../support/harness.ts";
+import { runCli, stackCliCommand } from "../support/cli.ts";
 
 async function failOneDriveUploads(stack: Stack): Promise<void> {
   for (const route of ["content", "createUploadSession"] as const) {
@@ -150,7 +149,7 @@ Deno.test("a backup process killed mid-run is marked failed later, and the next 
   try {
     await waitForIdle(stack);
     lock = await lockPayments(stack.sql);
-    child = cliCommand(stack, "backup.ts", []).spawn();
+    child = stackCliCommand(stack, "backup.ts", []).spawn();
     await waitForBlockedExport(stack.sql);
     const [{ id }] = await stack.sql<Array<{ id: string }>>`
       select id from public.backup_runs where status = 'running' and trigger = 'cli'`;

@@ -11,7 +11,8 @@ import {
   ident,
   LARGE_TABLE_ROWS,
 } from "../support/awkward-fixture.ts";
-import { downloadFromStorage, openStack, runCli, runRow, type Sql, waitForIdle } from "./support/harness.ts";
+import { downloadFromStorage, openStack, runRow, type Sql, waitForIdle } from "../support/harness.ts";
+import { runCli } from "../support/cli.ts";
 
 async function difference(sql: Sql, a: [string, string], b: [string, string]): Promise<number> {
   const cols = await sql<Array<{ name: string; type: string }>>`

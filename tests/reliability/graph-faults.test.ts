@@ -9,8 +9,8 @@
  * about twenty fragments; one gzip process covers the single-request upload used for small files.
  */
 import assert from "node:assert/strict";
-import { allowNextRun, type RunRow, startWebhook, waitForRun } from "../integration/support/harness.ts";
-import { type FunctionProcess, startFunctionProcess } from "./support/function-process.ts";
+import { allowNextRun, type RunRow, startWebhook, waitForRun } from "../support/harness.ts";
+import { type FunctionProcess, startFunctionProcess } from "../support/function-process.ts";
 import {
   adminHeaders,
   assertEarlierUntouched,
@@ -65,7 +65,7 @@ Deno.test("Graph faults during the OneDrive upload, through the function", async
       const logFrom = fn.output().length;
       await arrange();
       await allowNextRun(stack); // runs through the function are rate limited: a minute passes
-      const started = await fn.call({ action: "run" }, admin);
+      const started = await fn.call({ body: { action: "run" }, headers: admin });
       assert.equal(started.status, 202, JSON.stringify(started.body));
       await during?.();
       const row = await waitForRun(stack, String(started.body.run_id), 90_000);

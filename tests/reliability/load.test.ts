@@ -5,16 +5,9 @@
  * how fast is the benchmark's business, not this test's.
  */
 import assert from "node:assert/strict";
-import {
-  allowNextRun,
-  callFunction,
-  memberEmail,
-  runRow,
-  signIn,
-  waitForRun,
-} from "../integration/support/harness.ts";
+import { allowNextRun, callFunction, memberEmail, runRow, signIn, waitForRun } from "../support/harness.ts";
 import { adminHeaders, assertVerifiedCopies, closeCleanStack, openCleanStack } from "./support/outcomes.ts";
-import { lockTable, waitForBlockedExport } from "./support/database.ts";
+import { lockTable, waitForBlockedExport } from "../support/database-levers.ts";
 
 const SESSIONS = 50;
 

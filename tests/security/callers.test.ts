@@ -15,7 +15,7 @@ import {
   type Stack,
   waitForIdle,
   waitForRun,
-} from "../integration/support/harness.ts";
+} from "../support/harness.ts";
 import { claimsOf, signHs256, unsignedToken } from "./support/forged-tokens.ts";
 
 const CRON_SECRET_NAME = "auto_backup_cron_secret";

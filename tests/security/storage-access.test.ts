@@ -18,7 +18,7 @@ import {
   type Stack,
   storageNames,
   uploadToStorage,
-} from "../integration/support/harness.ts";
+} from "../support/harness.ts";
 import {
   anonClient,
   serviceClient,

@@ -16,8 +16,8 @@ import {
   storagePaths,
   waitForIdle,
   waitForRun,
-} from "../../integration/support/harness.ts";
-import type { FunctionProcess } from "./function-process.ts";
+} from "../../support/harness.ts";
+import type { FunctionProcess } from "../../support/function-process.ts";
 
 export const FOLDER = "Backups";
 
@@ -57,7 +57,7 @@ export async function runThrough(
   headers: Record<string, string>,
 ): Promise<RunRow> {
   await allowNextRun(stack);
-  const started = await fn.call({ action: "run" }, headers);
+  const started = await fn.call({ body: { action: "run" }, headers });
   assert.equal(started.status, 202, JSON.stringify(started.body));
   return await waitForRun(stack, String(started.body.run_id), 90_000);
 }

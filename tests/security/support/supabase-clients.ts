@@ -3,7 +3,7 @@
  * key), a signed-in member, a signed-in admin, and the service role (the function's key).
  */
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
-import type { Stack } from "../../integration/support/harness.ts";
+import type { Stack } from "../../support/harness.ts";
 
 export type { SupabaseClient };
 
