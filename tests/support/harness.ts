@@ -227,3 +227,39 @@ export function stackSecrets(stack: Stack): string[] {
 export function fileName(path: string): string {
   return path.split("/").at(-1)!;
 }
+
+const SCHEDULER_SECRET_NAMES = ["auto_backup_cron_secret", "auto_backup_project_url"];
+
+/**
+ * Keeps Vault's scheduler secrets as they are now; `restore()` removes the schedule (as `admin`, an
+ * admin's request headers) and puts those secrets back, so a test that saves a schedule leaves no trace.
+ */
+export async function keepSchedulerSecrets(
+  stack: Stack,
+  admin: Record<string, string>,
+): Promise<{ restore(): Promise<void> }> {
+  const saved = await stack.sql<Array<{ name: string; secret: string }>>`
+    select name, decrypted_secret as secret from vault.decrypted_secrets
+    where name in ${stack.sql(SCHEDULER_SECRET_NAMES)}`;
+  return {
+    async restore() {
+      await callFunction(stack, { body: { action: "schedule", cron: null }, headers: admin }).catch(() => {});
+      await stack.sql`delete from vault.secrets where name in ${stack.sql(SCHEDULER_SECRET_NAMES)}`;
+      for (const s of saved) await stack.sql`select vault.create_secret(${s.secret}::text, ${s.name}::text)`;
+    },
+  };
+}
+
+/**
+ * Saves a schedule through the function, the product's own path (Vault then holds a generated
+ * scheduler secret): a yearly job that will not fire during a test.
+ */
+export async function saveYearlySchedule(stack: Stack, admin: Record<string, string>): Promise<void> {
+  const scheduled = await callFunction(stack, {
+    body: { action: "schedule", cron: "0 3 1 1 *" },
+    headers: admin,
+  });
+  if (scheduled.status !== 200) {
+    throw new Error(`Cannot save a schedule: HTTP ${scheduled.status} ${JSON.stringify(scheduled.body)}`);
+  }
+}
