@@ -28,6 +28,15 @@ export async function signedInClient(stack: Stack, email: string): Promise<Supab
   return client;
 }
 
+/** One client of each kind of caller, named: anon, the given member's, a signed-in admin's. */
+export async function everyRole(
+  stack: Stack,
+  member: SupabaseClient,
+): Promise<Array<[string, SupabaseClient]>> {
+  const admin = await signedInClient(stack, stack.info.users.find((u) => u.admin)!.email);
+  return [["anon", anonClient(stack)], ["a member", member], ["an admin", admin]];
+}
+
 /** storage-api answers errors with HTTP 400 and the real status in `statusCode`: both, and the message. */
 export function storageFailure(error: unknown): [number | undefined, string | undefined, string | undefined] {
   const e = error as { status?: number; statusCode?: string; message?: string } | null;
