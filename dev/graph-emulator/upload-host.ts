@@ -7,6 +7,7 @@ import { joinPath, parentOf } from "./drive-store.ts";
 import {
   applyLeadingFault,
   type EmulatorContext,
+  type HostHandler,
   type RequestNote,
   sendProcessed,
   type UploadSession,
@@ -19,14 +20,7 @@ export const FRAGMENT_UNIT = 320 * 1024;
 /** Graph refuses fragments of 60 MiB or more. */
 export const FRAGMENT_LIMIT = 60 * 1024 * 1024;
 
-export async function handleUploadRequest(
-  context: EmulatorContext,
-  pathname: string,
-  url: URL,
-  req: IncomingMessage,
-  res: ServerResponse,
-  note: RequestNote,
-): Promise<void> {
+export const handleUploadRequest: HostHandler = async (context, pathname, url, req, res, note) => {
   const method = req.method ?? "GET";
   note.route = method === "PUT" ? "uploadFragment" : method === "GET" ? "uploadStatus" : "uploadCancel";
   if (
@@ -62,7 +56,7 @@ export async function handleUploadRequest(
   }
   dropSession(context, session);
   sendEmpty(res, 204);
-}
+};
 
 function findSession(context: EmulatorContext, id: string | null): UploadSession | undefined {
   const session = id ? context.sessions.get(id) : undefined;
