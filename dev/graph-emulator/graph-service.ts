@@ -420,13 +420,18 @@ async function resolveConflict(
   if (!existing) return { path, replaced: false };
   if (behavior === "fail" || existing.isFolder) return undefined;
   if (behavior === "replace") return { path, replaced: true };
+  return { path: await freeName(context, path), replaced: false };
+}
+
+/** `name 1.ext`, `name 2.ext`, …: the first that is free, as OneDrive's `rename` conflict behavior picks. */
+export async function freeName(context: EmulatorContext, path: string): Promise<string> {
   const name = path.slice(path.lastIndexOf("/") + 1);
   const dot = name.lastIndexOf(".");
   const stem = dot > 0 ? name.slice(0, dot) : name;
   const extension = dot > 0 ? name.slice(dot) : "";
   for (let n = 1; ; n++) {
     const candidate = joinPath(parentOf(path), `${stem} ${n}${extension}`);
-    if (!(await context.store.item(candidate))) return { path: candidate, replaced: false };
+    if (!(await context.store.item(candidate))) return candidate;
   }
 }
 

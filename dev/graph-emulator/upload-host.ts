@@ -3,7 +3,6 @@
 // an Authorization header is refused, as SharePoint does.
 import { appendFile, open, rm } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { joinPath, parentOf } from "./drive-store.ts";
 import {
   applyLeadingFault,
   type EmulatorContext,
@@ -12,7 +11,7 @@ import {
   sendProcessed,
   type UploadSession,
 } from "./emulator-context.ts";
-import { driveItemJson, exceedsQuota, sendQuotaExceeded } from "./graph-service.ts";
+import { driveItemJson, exceedsQuota, freeName, sendQuotaExceeded } from "./graph-service.ts";
 import { readBody, sendEmpty, sendUploadHostError } from "./http-replies.ts";
 
 /** Fragments must be multiples of 320 KiB, except the last one. */
@@ -184,17 +183,6 @@ async function putFragment(
   await context.store.commitStaged(session.stagingFile, path);
   const item = await context.store.item(path);
   sendProcessed(req, res, "upload", fault, replaced ? 200 : 201, await driveItemJson(context, item!));
-}
-
-async function freeName(context: EmulatorContext, path: string): Promise<string> {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  const dot = name.lastIndexOf(".");
-  const stem = dot > 0 ? name.slice(0, dot) : name;
-  const extension = dot > 0 ? name.slice(dot) : "";
-  for (let n = 1; ; n++) {
-    const candidate = joinPath(parentOf(path), `${stem} ${n}${extension}`);
-    if (!(await context.store.item(candidate))) return candidate;
-  }
 }
 
 async function flipOneByte(file: string, size: number): Promise<void> {
