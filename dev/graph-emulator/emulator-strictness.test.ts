@@ -14,6 +14,8 @@ import { requestAppToken } from "./token-request.ts";
 const TENANT = "contoso.onmicrosoft.com";
 const CLIENT_ID = "5e6f7a8b-1c2d-4e3f-9a0b-1c2d3e4f5a6b";
 const SECRET = "strict~secret";
+/** The app registration the emulator is started with. */
+const APP = { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET };
 const LINK = "https://contoso.sharepoint.com/:f:/s/Backups/EstrictToken";
 const UNIT = 327_680;
 
@@ -76,9 +78,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "graph-emulator-strict-"));
   emulator = await startGraphEmulator({
     root: join(dir, "drive"),
-    tenantId: TENANT,
-    clientId: CLIENT_ID,
-    clientSecret: SECRET,
+    ...APP,
     links: { [LINK]: "Backups" },
   });
 });

@@ -18,6 +18,8 @@ import { requestAppToken } from "./token-request.ts";
 const TENANT = "9d3c1b2a-4e5f-4a6b-8c7d-0e1f2a3b4c5d";
 const CLIENT_ID = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
 const SECRET = "sdk~fidelity.secret";
+/** The app registration the emulator is started with. */
+const APP = { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET };
 const LINK = "https://contoso.sharepoint.com/:f:/s/Backups/EsdkFidelityToken";
 
 let dir: string;
@@ -63,9 +65,7 @@ beforeAll(async () => {
   dispatcher = new Agent({ connect: { ca: cert } });
   emulator = await startGraphEmulator({
     root: join(dir, "drive"),
-    tenantId: TENANT,
-    clientId: CLIENT_ID,
-    clientSecret: SECRET,
+    ...APP,
     links: { [LINK]: "Backups" },
     tls: { key, cert },
   });
