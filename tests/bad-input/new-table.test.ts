@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
-  adminEmail,
+  adminHeaders,
   allowNextRun,
   callFunction,
   downloadFromStorage,
@@ -13,7 +13,6 @@ import {
   openStack,
   type RunRow,
   saveYearlySchedule,
-  signIn,
   type Stack,
   waitForIdle,
   waitForRun,
@@ -39,8 +38,7 @@ async function fireScheduledJob(stack: Stack): Promise<RunRow> {
 Deno.test("a table added after the schedule was saved is in the next scheduled backup, with no configuration change", async () => {
   const stack = await openStack();
   const table = `added_later_${crypto.randomUUID().slice(0, 8)}`;
-  const admin = await signIn(stack, adminEmail(stack));
-  const asAdmin = { authorization: `Bearer ${admin}` };
+  const asAdmin = await adminHeaders(stack);
   const vault = await keepSchedulerSecrets(stack, asAdmin);
   try {
     await waitForIdle(stack);

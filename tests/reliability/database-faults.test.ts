@@ -4,12 +4,18 @@
  * restarted between two runs (on a stack of its own, see support/dedicated-stack.ts).
  */
 import assert from "node:assert/strict";
-import { allowNextRun, callFunction, signIn, startWebhook, waitForRun } from "../support/harness.ts";
+import {
+  adminHeaders,
+  allowNextRun,
+  callFunction,
+  signIn,
+  startWebhook,
+  waitForRun,
+} from "../support/harness.ts";
 import { lockTable, waitForBlockedExport } from "../support/database-levers.ts";
 import { startDedicatedStack } from "./support/dedicated-stack.ts";
 import { type FunctionProcess, startFunctionProcess } from "../support/function-process.ts";
 import {
-  adminHeaders,
   assertEarlierUntouched,
   assertNothingInOneDrive,
   assertVerifiedCopies,

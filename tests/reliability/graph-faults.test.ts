@@ -9,11 +9,10 @@
  * about twenty fragments; one gzip process covers the single-request upload used for small files.
  */
 import assert from "node:assert/strict";
-import { allowNextRun, type RunRow, startWebhook, waitForRun } from "../support/harness.ts";
+import { adminHeaders, allowNextRun, type RunRow, startWebhook, waitForRun } from "../support/harness.ts";
 import { type FunctionProcess, startFunctionProcess } from "../support/function-process.ts";
 import type { FaultRuleInput } from "../../dev/graph-emulator/admin-client.ts";
 import {
-  adminHeaders,
   assertEarlierUntouched,
   assertFaultsApplied,
   assertNoOpenSession,

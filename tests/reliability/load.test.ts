@@ -5,8 +5,16 @@
  * how fast is the benchmark's business, not this test's.
  */
 import assert from "node:assert/strict";
-import { allowNextRun, callFunction, memberEmail, runRow, signIn, waitForRun } from "../support/harness.ts";
-import { adminHeaders, assertVerifiedCopies, closeCleanStack, openCleanStack } from "./support/outcomes.ts";
+import {
+  adminHeaders,
+  allowNextRun,
+  callFunction,
+  memberEmail,
+  runRow,
+  signIn,
+  waitForRun,
+} from "../support/harness.ts";
+import { assertVerifiedCopies, closeCleanStack, openCleanStack } from "./support/outcomes.ts";
 import { lockTable, waitForBlockedExport } from "../support/database-levers.ts";
 
 const SESSIONS = 50;

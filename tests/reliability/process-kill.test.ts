@@ -7,12 +7,18 @@
  * is stale, one alert, and a next run that starts cleanly and succeeds.
  */
 import assert from "node:assert/strict";
-import { allowNextRun, runRow, type Stack, startWebhook, waitForRun } from "../support/harness.ts";
+import {
+  adminHeaders,
+  allowNextRun,
+  runRow,
+  type Stack,
+  startWebhook,
+  waitForRun,
+} from "../support/harness.ts";
 import { runCli } from "../support/cli.ts";
 import { ageHeartbeat, lockTable, waitForBlockedExport } from "../support/database-levers.ts";
 import { type FunctionProcess, startFunctionProcess } from "../support/function-process.ts";
 import {
-  adminHeaders,
   assertNothingInOneDrive,
   assertVerifiedCopies,
   closeCleanStack,

@@ -6,10 +6,15 @@
  * OneDrive copy is kept (`partial`), nothing already in Storage is overwritten, and one alert goes out.
  */
 import assert from "node:assert/strict";
-import { downloadFromStorage, removeFromStorage, startWebhook, uploadToStorage } from "../support/harness.ts";
-import { type FunctionProcess, startFunctionProcess } from "../support/function-process.ts";
 import {
   adminHeaders,
+  downloadFromStorage,
+  removeFromStorage,
+  startWebhook,
+  uploadToStorage,
+} from "../support/harness.ts";
+import { type FunctionProcess, startFunctionProcess } from "../support/function-process.ts";
+import {
   assertEarlierUntouched,
   assertNoOpenSession,
   assertVerifiedCopies,

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import {
   adminEmail,
+  adminHeaders,
   callFunction,
   keepSchedulerSecrets,
   memberEmail,
@@ -132,8 +133,7 @@ Deno.test("forged, expired and foreign tokens, non-session keys and a member are
 
 Deno.test("the scheduler secret: only from Vault, only for run; an old secret replayed after rotation is refused", async () => {
   const stack = await openStack();
-  const admin = await signIn(stack, adminEmail(stack));
-  const asAdmin = { authorization: `Bearer ${admin}` };
+  const asAdmin = await adminHeaders(stack);
   const vault = await keepSchedulerSecrets(stack, asAdmin);
   try {
     await waitForIdle(stack);

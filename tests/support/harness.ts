@@ -51,6 +51,11 @@ export async function signIn(stack: Stack, email: string): Promise<string> {
 export const adminEmail = (stack: Stack) => stack.info.users.find((u) => u.admin)!.email;
 export const memberEmail = (stack: Stack) => stack.info.users.find((u) => !u.admin)!.email;
 
+/** Request headers of a freshly signed-in admin. */
+export async function adminHeaders(stack: Stack): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await signIn(stack, adminEmail(stack))}` };
+}
+
 /** POST /functions/v1/auto-backup through the gateway, as the browser or pg_net would. */
 export function callFunction(stack: Stack, init: CallInit): Promise<CallResult> {
   return callJson(`${stack.info.supabase_url}/functions/v1/auto-backup`, init);

@@ -6,12 +6,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
-  adminEmail,
   allowNextRun,
   downloadFromStorage,
   openStack,
   type RunRow,
-  signIn,
   type Stack,
   storagePaths,
   waitForIdle,
@@ -41,10 +39,6 @@ export async function closeCleanStack(stack: Stack): Promise<void> {
   } finally {
     await stack.close();
   }
-}
-
-export async function adminHeaders(stack: Stack): Promise<Record<string, string>> {
-  return { authorization: `Bearer ${await signIn(stack, adminEmail(stack))}` };
 }
 
 /**
