@@ -1,5 +1,5 @@
-// Reads the local stack's description (DESIGN section 6: `.local/stack.json`, or the file named by
-// STACK_JSON that the test runner sets when it starts a stack on free ports).
+// Reads the local stack's description (docs/design.md section 7: `.local/stack.json`, or the file
+// named by STACK_JSON that the test runner sets when it starts a stack on free ports).
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { StackInfo } from "../dev/stack/stack-info.ts";

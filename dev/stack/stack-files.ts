@@ -1,7 +1,7 @@
 /**
- * The files a running stack publishes (DESIGN section 6): `<stateDir>/stack.json` (how to reach it)
- * and `<stateDir>/stack.env` (the function's environment as KEY=value lines), plus the secrets the
- * stack keeps across restarts.
+ * The files a running stack publishes (docs/design.md section 7): `<stateDir>/stack.json` (how to
+ * reach it, typed in stack-info.ts) and `<stateDir>/stack.env` (the function's environment as
+ * KEY=value lines), plus the secrets the stack keeps across restarts.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";

@@ -1,7 +1,7 @@
 /**
- * The `stack.json` contract (DESIGN section 6): how to reach a running local stack. Types only and no
- * imports, so the stack (Node), the Deno tests (tests/support/stack.ts) and the end-to-end tests
- * (e2e/stack-info.ts) all read this one declaration.
+ * The `stack.json` contract (docs/design.md section 7): how to reach a running local stack. Types
+ * only and no imports, so the stack (Node), the Deno tests (tests/support/stack.ts) and the
+ * end-to-end tests (e2e/stack-info.ts) all read this one declaration.
  */
 
 export interface StackUser {
