@@ -23,7 +23,7 @@ export default defineConfig({
     ? [["list"]]
     : [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
   use: {
-    baseURL: stack?.app_url,
+    baseURL: stack?.app_url ?? undefined,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     locale: "en-GB",

@@ -4,38 +4,7 @@ import { gzipSync } from "node:zlib";
 import { parseEnvFile } from "./lib/env-files.ts";
 import { createScratchDatabase } from "../tests/support/scratch-database.ts";
 import { writeBackupFile } from "../tests/support/backup-file.ts";
-
-const ROOT = new URL("../", import.meta.url);
-const DENO = Deno.execPath();
-
-async function cli(
-  script: string,
-  args: string[],
-  env: Record<string, string> = {},
-  cwd = ROOT,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  // Only what Deno needs from the parent environment, so no stray database URL leaks into a test.
-  const keep = ["HOME", "PATH", "DENO_DIR", "TMPDIR"].flatMap((k) => {
-    const v = Deno.env.get(k);
-    return v === undefined ? [] : [[k, v] as const];
-  });
-  const out = await new Deno.Command(DENO, {
-    args: [
-      "run",
-      "-A",
-      "--config",
-      new URL("deno.json", ROOT).pathname,
-      new URL(`cli/${script}`, ROOT).pathname,
-      ...args,
-    ],
-    cwd,
-    clearEnv: true,
-    env: { ...Object.fromEntries(keep), NO_COLOR: "1", ...env },
-    stdin: "null",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { cli } from "../tests/support/cli.ts";
 
 const DOC = {
   format: "supabase-backup",

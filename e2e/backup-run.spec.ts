@@ -94,18 +94,7 @@ test("when OneDrive fails the run ends partial, with the error on the card and i
 }) => {
   const since = new Date();
   // 507 is never retried: the OneDrive copy fails at once whatever the file size.
-  for (const route of ["content", "createUploadSession"] as const) {
-    await emulator.addFault({
-      route,
-      times: 0,
-      action: {
-        kind: "error",
-        status: 507,
-        code: "quotaLimitReached",
-        message: "Insufficient Space Available",
-      },
-    });
-  }
+  await emulator.failUploadsQuotaExceeded();
 
   const settings = await signIn("admin");
   await settings.backupNow.click();

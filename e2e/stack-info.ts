@@ -1,23 +1,13 @@
-// Reads the local stack's description (DESIGN section 6: `.local/stack.json`, or the file named by
-// STACK_JSON that the test runner sets when it starts a stack on free ports).
+// Reads the local stack's description (docs/design.md section 7: `.local/stack.json`, or the file
+// named by STACK_JSON that the test runner sets when it starts a stack on free ports).
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import type { StackInfo } from "../dev/stack/stack-info.ts";
 
-export interface StackUser {
-  email: string;
-  password: string;
-  admin: boolean;
-}
+export type { StackInfo, StackUser } from "../dev/stack/stack-info.ts";
 
-export interface StackInfo {
-  app_url: string;
-  supabase_url: string;
-  anon_key: string;
-  service_role_key: string;
-  db_url: string;
-  graph_emulator_url?: string;
-  users: StackUser[];
-}
+/** What the end-to-end tests need: a stack started with the app. */
+export type AppStackInfo = StackInfo & { app_url: string };
 
 export function stackJsonPath(): string {
   return path.resolve(process.env.STACK_JSON ?? ".local/stack.json");
@@ -30,7 +20,7 @@ export function tryReadStackInfo(): StackInfo | undefined {
   return JSON.parse(readFileSync(file, "utf8")) as StackInfo;
 }
 
-export function readStackInfo(): StackInfo {
+export function readStackInfo(): AppStackInfo {
   const info = tryReadStackInfo();
   if (!info) {
     throw new Error(
@@ -42,5 +32,5 @@ export function readStackInfo(): StackInfo {
       throw new Error(`Cannot run the end-to-end tests: "${stackJsonPath()}" has no "${key}"`);
     }
   }
-  return info;
+  return info as AppStackInfo;
 }

@@ -13,9 +13,15 @@
 import { parseArgs } from "node:util";
 import { exportBackup } from "../../supabase/functions/_shared/backup/export/export.ts";
 import * as spool from "../../supabase/functions/_shared/backup/export/spool.ts";
-import { createGraphClient } from "../../supabase/functions/_shared/graph/client.ts";
 import { fileUploadSource } from "../../supabase/functions/_shared/graph/upload-source.ts";
-import { report, required, type Section, startSection, threadCpuSeconds } from "./probe-support.ts";
+import {
+  emulatorGraphClient,
+  report,
+  required,
+  type Section,
+  startSection,
+  threadCpuSeconds,
+} from "./probe-support.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -73,14 +79,7 @@ const exported = endExport();
 let upload: Section | null = null;
 if (sink === "emulator") {
   const graphUrl = required(values, "graph-url");
-  const client = createGraphClient({
-    tenantId: Deno.env.get("AZURE_TENANT_ID") ?? "",
-    clientId: Deno.env.get("AZURE_CLIENT_ID") ?? "",
-    clientSecret: Deno.env.get("AZURE_CLIENT_SECRET") ?? "",
-    authorityHost: graphUrl,
-    graphBaseUrl: graphUrl,
-    uploadOrigins: (Deno.env.get("GRAPH_UPLOAD_ORIGINS") ?? "").split(",").filter(Boolean),
-  });
+  const client = emulatorGraphClient(graphUrl);
   const endUpload = startSection();
   const folder = await client.resolveFolder({ link: required(values, "link") });
   const item = await client.upload(folder, required(values, "name"), await fileUploadSource(spooled.path), {

@@ -3,6 +3,7 @@
  * and the process's own CPU seconds) and reporting peak RSS, then printing one JSON line for `bench/run.ts`.
  */
 import process from "node:process";
+import { createGraphClient } from "../../supabase/functions/_shared/graph/client.ts";
 
 export interface Section {
   seconds: number;
@@ -61,4 +62,16 @@ export function required(values: Record<string, unknown>, name: string): string 
 /** Prints the probe's result as the last line of stdout. */
 export function report(result: Record<string, unknown>): void {
   console.log(JSON.stringify({ ...result, peakRssBytes: peakRssBytes() }));
+}
+
+/** The function's own Graph client, pointed at the Graph emulator with the AZURE_* settings it was given. */
+export function emulatorGraphClient(graphUrl: string) {
+  return createGraphClient({
+    tenantId: Deno.env.get("AZURE_TENANT_ID") ?? "",
+    clientId: Deno.env.get("AZURE_CLIENT_ID") ?? "",
+    clientSecret: Deno.env.get("AZURE_CLIENT_SECRET") ?? "",
+    authorityHost: graphUrl,
+    graphBaseUrl: graphUrl,
+    uploadOrigins: (Deno.env.get("GRAPH_UPLOAD_ORIGINS") ?? "").split(",").filter(Boolean),
+  });
 }

@@ -6,9 +6,8 @@
  * Prints one JSON line: bytes, the upload section (wall and CPU seconds, link resolution included), peak RSS.
  */
 import { parseArgs } from "node:util";
-import { createGraphClient } from "../../supabase/functions/_shared/graph/client.ts";
 import { fileUploadSource } from "../../supabase/functions/_shared/graph/upload-source.ts";
-import { report, required, startSection } from "./probe-support.ts";
+import { emulatorGraphClient, report, required, startSection } from "./probe-support.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -21,14 +20,7 @@ const { values } = parseArgs({
   },
 });
 const graphUrl = required(values, "graph-url");
-const client = createGraphClient({
-  tenantId: Deno.env.get("AZURE_TENANT_ID") ?? "",
-  clientId: Deno.env.get("AZURE_CLIENT_ID") ?? "",
-  clientSecret: Deno.env.get("AZURE_CLIENT_SECRET") ?? "",
-  authorityHost: graphUrl,
-  graphBaseUrl: graphUrl,
-  uploadOrigins: (Deno.env.get("GRAPH_UPLOAD_ORIGINS") ?? "").split(",").filter(Boolean),
-});
+const client = emulatorGraphClient(graphUrl);
 const source = await fileUploadSource(required(values, "file"));
 
 const end = startSection();

@@ -131,6 +131,8 @@ as $$
   )::jsonb
 $$;
 
+-- auth.uid(), auth.role() and auth.email() are Supabase's own definitions, kept word for word (hence
+-- their likeness): the local stack must answer exactly as a Supabase project does.
 create or replace function auth.uid()
 returns uuid
 language sql

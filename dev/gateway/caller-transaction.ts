@@ -33,10 +33,7 @@ export async function withCallerTransaction<T>(
   work: (db: Db) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query(options.readOnly ? "begin read only" : "begin");
+  return await inTransaction(pool, options.readOnly ? "begin read only" : "begin", async (client) => {
     if (!API_ROLES.has(caller.role)) {
       const granted = await client.query(
         `select 1 from pg_catalog.pg_roles r
@@ -50,27 +47,24 @@ export async function withCallerTransaction<T>(
       caller.role,
       JSON.stringify(caller.claims),
     ]);
-    const result = await work(client);
-    await client.query("commit");
-    return result;
-  } catch (error) {
-    try {
-      await client.query("rollback");
-    } catch {
-      broken = true;
-    }
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+    return await work(client);
+  });
 }
 
 /** Work as the database owner, in a transaction (auth tables, catalog lookups). */
 export async function withOwnerTransaction<T>(pool: pg.Pool, work: (db: Db) => Promise<T>): Promise<T> {
+  return await inTransaction(pool, "begin", work);
+}
+
+/**
+ * One pooled connection, `begin` … `commit`; on an error, a rollback, and a connection whose rollback
+ * failed is destroyed rather than returned to the pool in an unknown state.
+ */
+async function inTransaction<T>(pool: pg.Pool, begin: string, work: (db: Db) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query("begin");
+    await client.query(begin);
     const result = await work(client);
     await client.query("commit");
     return result;

@@ -281,8 +281,7 @@ async function upload(
     httpStatusCode: 200,
   };
   let previous: string | null = null;
-  let committedFile = false;
-  try {
+  return await commitWithRow(ctx, bucketId, staged, async (commit) => {
     const id = await withCallerTransaction(
       ctx.pool,
       caller,
@@ -311,8 +310,7 @@ async function upload(
             values,
           );
         }
-        await ctx.files.commit(bucketId, staged);
-        committedFile = true;
+        await commit();
         return (result.rows[0] as { id: string }).id;
       },
       {
@@ -327,11 +325,7 @@ async function upload(
     );
     if (previous && previous !== staged.version) await ctx.files.remove(bucketId, previous);
     return c.json({ Key: `${bucketId}/${name}`, Id: id });
-  } catch (error) {
-    if (committedFile) await ctx.files.remove(bucketId, staged.version);
-    else await ctx.files.discard(staged);
-    throw error;
-  }
+  });
 }
 
 async function streamObject(
@@ -549,6 +543,16 @@ function requiredString(body: Record<string, unknown>, key: string): string {
   return value;
 }
 
+/** The body of a move or copy; the destination bucket defaults to the source's. */
+function sourceAndDestination(body: Record<string, unknown>) {
+  const bucketId = requiredString(body, "bucketId");
+  const sourceKey = requiredString(body, "sourceKey");
+  const destinationKey = requiredString(body, "destinationKey");
+  const destinationBucket =
+    typeof body.destinationBucket === "string" && body.destinationBucket ? body.destinationBucket : bucketId;
+  return { bucketId, sourceKey, destinationKey, destinationBucket };
+}
+
 /**
  * storage-api's ObjectStorage.moveObject: the source is found and updated to its new bucket and name
  * as the caller in a transaction that is rolled back (testPermission), so select and update policies,
@@ -557,12 +561,7 @@ function requiredString(body: Record<string, unknown>, key: string): string {
  */
 async function move(ctx: StorageContext, c: Context): Promise<Response> {
   const caller = await storageCaller(ctx, c);
-  const body = await jsonBody(c);
-  const bucketId = requiredString(body, "bucketId");
-  const sourceKey = requiredString(body, "sourceKey");
-  const destinationKey = requiredString(body, "destinationKey");
-  const destinationBucket =
-    typeof body.destinationBucket === "string" && body.destinationBucket ? body.destinationBucket : bucketId;
+  const { bucketId, sourceKey, destinationKey, destinationBucket } = sourceAndDestination(await jsonBody(c));
   try {
     await withCallerTransaction(ctx.pool, caller, async (db) => {
       const found = await db.query("select id from storage.objects where bucket_id = $1 and name = $2", [
@@ -589,22 +588,16 @@ async function move(ctx: StorageContext, c: Context): Promise<Response> {
   const file = await ctx.files.open(bucketId, source.version);
   if (!file) throw notFoundObject();
   const staged = await ctx.files.stage(file.stream, Infinity);
-  let committed = false;
-  try {
-    await withOwnerTransaction(ctx.pool, async (db) => {
+  await commitWithRow(ctx, destinationBucket, staged, (commit) =>
+    withOwnerTransaction(ctx.pool, async (db) => {
       await db.query(
         `update storage.objects set bucket_id = $3, name = $4, version = $5, owner = $6::uuid, owner_id = $6,
            updated_at = now() where bucket_id = $1 and name = $2`,
         [bucketId, sourceKey, destinationBucket, destinationKey, staged.version, caller.userId ?? null],
       );
-      await ctx.files.commit(destinationBucket, staged);
-      committed = true;
-    });
-  } catch (error) {
-    if (committed) await ctx.files.remove(destinationBucket, staged.version);
-    else await ctx.files.discard(staged);
-    throw error;
-  }
+      await commit();
+    }),
+  );
   await ctx.files.remove(bucketId, source.version);
   return c.json({ message: "Successfully moved" });
 }
@@ -616,12 +609,7 @@ async function move(ctx: StorageContext, c: Context): Promise<Response> {
  */
 async function copy(ctx: StorageContext, c: Context): Promise<Response> {
   const caller = await storageCaller(ctx, c);
-  const body = await jsonBody(c);
-  const bucketId = requiredString(body, "bucketId");
-  const sourceKey = requiredString(body, "sourceKey");
-  const destinationKey = requiredString(body, "destinationKey");
-  const destinationBucket =
-    typeof body.destinationBucket === "string" && body.destinationBucket ? body.destinationBucket : bucketId;
+  const { bucketId, sourceKey, destinationKey, destinationBucket } = sourceAndDestination(await jsonBody(c));
   const upsert = (c.req.header("x-upsert") ?? "").toLowerCase() === "true";
   const source = await withCallerTransaction(
     ctx.pool,
@@ -642,8 +630,7 @@ async function copy(ctx: StorageContext, c: Context): Promise<Response> {
   if (!file) throw notFoundObject();
   const staged = await ctx.files.stage(file.stream, Infinity);
   let previous: string | null = null;
-  let committed = false;
-  try {
+  return await commitWithRow(ctx, destinationBucket, staged, async (commit) => {
     const id = await withOwnerTransaction(ctx.pool, async (db) => {
       const old = await db.query<{ version: string | null }>(
         "select version from storage.objects where bucket_id = $1 and name = $2 for update",
@@ -664,14 +651,33 @@ async function copy(ctx: StorageContext, c: Context): Promise<Response> {
           staged.version,
         ],
       );
-      await ctx.files.commit(destinationBucket, staged);
-      committed = true;
+      await commit();
       return (row.rows[0] as { id: string }).id;
     });
     if (previous) await ctx.files.remove(destinationBucket, previous);
     return c.json({ Id: id, Key: `${destinationBucket}/${destinationKey}` });
+  });
+}
+
+/**
+ * A staged file becomes an object's content only together with its row: `work` writes the row and calls
+ * `commit()` inside that transaction. When anything in `work` fails, the committed file is removed again
+ * (or the staged one discarded), so no file outlives a row that was never written.
+ */
+async function commitWithRow<T>(
+  ctx: StorageContext,
+  bucketId: string,
+  staged: StagedFile,
+  work: (commit: () => Promise<void>) => Promise<T>,
+): Promise<T> {
+  let committed = false;
+  try {
+    return await work(async () => {
+      await ctx.files.commit(bucketId, staged);
+      committed = true;
+    });
   } catch (error) {
-    if (committed) await ctx.files.remove(destinationBucket, staged.version);
+    if (committed) await ctx.files.remove(bucketId, staged.version);
     else await ctx.files.discard(staged);
     throw error;
   }

@@ -154,6 +154,22 @@ export class GraphEmulatorAdmin {
     return this.#call("POST", "/_emulator/faults", rule);
   }
 
+  /** OneDrive full: every upload, simple or by session, fails with 507, which is never retried. */
+  async failUploadsQuotaExceeded(): Promise<void> {
+    for (const route of ["content", "createUploadSession"] as const) {
+      await this.addFault({
+        route,
+        times: 0,
+        action: {
+          kind: "error",
+          status: 507,
+          code: "quotaLimitReached",
+          message: "Insufficient Space Available",
+        },
+      });
+    }
+  }
+
   faults(): Promise<FaultRule[]> {
     return this.#call("GET", "/_emulator/faults");
   }

@@ -34,6 +34,16 @@ export interface RequestNote {
   contentRange?: string;
 }
 
+/** One host's request handler: the route is found from `pathname`, and noted for the request log. */
+export type HostHandler = (
+  context: EmulatorContext,
+  pathname: string,
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  note: RequestNote,
+) => Promise<void>;
+
 export interface EmulatorContext {
   url: string;
   uploadUrlBase: string;

@@ -9,10 +9,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { QuickXorHash } from "../../supabase/functions/_shared/graph/quick-xor-hash.ts";
 import { EmulatorQuickXorHash } from "./quick-xor-hash.ts";
 import { type GraphEmulator, startGraphEmulator } from "./start-graph-emulator.ts";
+import { requestAppToken } from "./token-request.ts";
 
 const TENANT = "contoso.onmicrosoft.com";
 const CLIENT_ID = "5e6f7a8b-1c2d-4e3f-9a0b-1c2d3e4f5a6b";
 const SECRET = "strict~secret";
+/** The app registration the emulator is started with. */
+const APP = { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET };
 const LINK = "https://contoso.sharepoint.com/:f:/s/Backups/EstrictToken";
 const UNIT = 327_680;
 
@@ -23,14 +26,11 @@ let folderId: string;
 let driveId: string;
 
 async function getToken(): Promise<string> {
-  const response = await fetch(`${emulator.url}/${TENANT}/oauth2/v2.0/token`, {
-    method: "POST",
-    body: new URLSearchParams({
-      client_id: CLIENT_ID,
-      client_secret: SECRET,
-      grant_type: "client_credentials",
-      scope: `${emulator.url}/.default`,
-    }),
+  const response = await requestAppToken(emulator.url, {
+    tenant: TENANT,
+    clientId: CLIENT_ID,
+    secret: SECRET,
+    scope: `${emulator.url}/.default`,
   });
   expect(response.status).toBe(200);
   return ((await response.json()) as { access_token: string }).access_token;
@@ -78,9 +78,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "graph-emulator-strict-"));
   emulator = await startGraphEmulator({
     root: join(dir, "drive"),
-    tenantId: TENANT,
-    clientId: CLIENT_ID,
-    clientSecret: SECRET,
+    ...APP,
     links: { [LINK]: "Backups" },
   });
 });
@@ -104,14 +102,11 @@ beforeEach(async () => {
 
 describe("identity platform", () => {
   it("answers OAuth errors with AADSTS codes, and a token without roles gets 403 from Graph", async () => {
-    const response = await fetch(`${emulator.url}/${TENANT}/oauth2/v2.0/token`, {
-      method: "POST",
-      body: new URLSearchParams({
-        client_id: CLIENT_ID,
-        client_secret: "nope",
-        grant_type: "client_credentials",
-        scope: "https://graph.microsoft.com/.default",
-      }),
+    const response = await requestAppToken(emulator.url, {
+      tenant: TENANT,
+      clientId: CLIENT_ID,
+      secret: "nope",
+      scope: "https://graph.microsoft.com/.default",
     });
     expect(response.status).toBe(401);
     const body = (await response.json()) as Record<string, unknown>;

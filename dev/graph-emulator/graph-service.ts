@@ -8,6 +8,7 @@ import { invalidNameReason, type ItemRecord, joinPath, MAX_PATH_LENGTH, parentOf
 import {
   applyLeadingFault,
   type EmulatorContext,
+  type HostHandler,
   recordIssued,
   type RequestNote,
   sendProcessed,
@@ -34,14 +35,18 @@ interface DriveRequest {
   action: "" | "/children" | "/content" | "/createUploadSession";
 }
 
-export async function handleGraphRequest(
+/** A Graph route's work once its fault (if any) is known: the addressed target, the request and reply. */
+type Exchange = [req: IncomingMessage, res: ServerResponse, fault: FaultAction | undefined];
+type GraphHandler<T> = (context: EmulatorContext, target: T, ...exchange: Exchange) => Promise<void>;
+/** A drive route that also reads the query string. */
+type DriveQueryHandler = (
   context: EmulatorContext,
-  pathname: string,
+  drive: DriveRequest,
   url: URL,
-  req: IncomingMessage,
-  res: ServerResponse,
-  note: RequestNote,
-): Promise<void> {
+  ...exchange: Exchange
+) => Promise<void>;
+
+export const handleGraphRequest: HostHandler = async (context, pathname, url, req, res, note) => {
   const method = req.method ?? "GET";
   const rest = pathname.slice("/v1.0".length);
 
@@ -112,7 +117,7 @@ export async function handleGraphRequest(
     "BadRequest",
     `Resource not found for the segment '${rest.split("/")[1] ?? ""}'.`,
   );
-}
+};
 
 /** Counts the call against the fault rules; null when a fault already answered. */
 async function enter(
@@ -320,29 +325,17 @@ async function sharedItem(
   return { key, item };
 }
 
-async function getSharedItem(
-  context: EmulatorContext,
-  shareId: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-  fault: FaultAction | undefined,
-): Promise<void> {
+const getSharedItem: GraphHandler<string> = async (context, shareId, req, res, fault) => {
   const shared = await sharedItem(context, shareId, req, res);
   if (!shared) return;
   sendProcessed(req, res, "graph", fault, 200, await driveItemJson(context, shared.item));
-}
+};
 
 /**
  * `GET /shares/{id}/permission`: the permission the sharing link itself represents, with `link.scope`
  * (anonymous, organization, users, existingAccess) as SharePoint reports it.
  */
-async function getSharePermission(
-  context: EmulatorContext,
-  shareId: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-  fault: FaultAction | undefined,
-): Promise<void> {
+const getSharePermission: GraphHandler<string> = async (context, shareId, req, res, fault) => {
   const shared = await sharedItem(context, shareId, req, res);
   if (!shared) return;
   const scope = context.linkScopes.get(shared.key) ?? "users";
@@ -355,7 +348,7 @@ async function getSharePermission(
     grantedToIdentitiesV2: [],
     link: { scope, type: "edit", webUrl: shared.key, preventsDownload: false },
   });
-}
+};
 
 /** `u!` + unpadded base64url of the URL's UTF-8 bytes, strictly. */
 function decodeShareId(shareId: string): string | undefined {
@@ -370,26 +363,13 @@ function decodeShareId(shareId: string): string | undefined {
   }
 }
 
-async function getItem(
-  context: EmulatorContext,
-  drive: DriveRequest,
-  req: IncomingMessage,
-  res: ServerResponse,
-  fault: FaultAction | undefined,
-): Promise<void> {
+const getItem: GraphHandler<DriveRequest> = async (context, drive, req, res, fault) => {
   const item = await context.store.item(drive.path);
   if (!item) return sendGraphError(res, req, 404, "itemNotFound", "The resource could not be found.");
   sendProcessed(req, res, "graph", fault, 200, await driveItemJson(context, item));
-}
+};
 
-async function listChildren(
-  context: EmulatorContext,
-  drive: DriveRequest,
-  url: URL,
-  req: IncomingMessage,
-  res: ServerResponse,
-  fault: FaultAction | undefined,
-): Promise<void> {
+const listChildren: DriveQueryHandler = async (context, drive, url, req, res, fault) => {
   const folder = await context.store.item(drive.path);
   if (!folder) return sendGraphError(res, req, 404, "itemNotFound", "The resource could not be found.");
   const topParam = url.searchParams.get("$top");
@@ -428,7 +408,7 @@ async function listChildren(
     body["@odata.nextLink"] = next.toString();
   }
   sendProcessed(req, res, "graph", fault, 200, body);
-}
+};
 
 /** Resolves the final path of a new item under a conflict behaviour; undefined means 409. */
 async function resolveConflict(
@@ -440,13 +420,18 @@ async function resolveConflict(
   if (!existing) return { path, replaced: false };
   if (behavior === "fail" || existing.isFolder) return undefined;
   if (behavior === "replace") return { path, replaced: true };
+  return { path: await freeName(context, path), replaced: false };
+}
+
+/** `name 1.ext`, `name 2.ext`, …: the first that is free, as OneDrive's `rename` conflict behavior picks. */
+export async function freeName(context: EmulatorContext, path: string): Promise<string> {
   const name = path.slice(path.lastIndexOf("/") + 1);
   const dot = name.lastIndexOf(".");
   const stem = dot > 0 ? name.slice(0, dot) : name;
   const extension = dot > 0 ? name.slice(dot) : "";
   for (let n = 1; ; n++) {
     const candidate = joinPath(parentOf(path), `${stem} ${n}${extension}`);
-    if (!(await context.store.item(candidate))) return { path: candidate, replaced: false };
+    if (!(await context.store.item(candidate))) return candidate;
   }
 }
 
@@ -478,14 +463,7 @@ export function corrupt(bytes: Uint8Array): Uint8Array {
   return copy;
 }
 
-async function putContent(
-  context: EmulatorContext,
-  drive: DriveRequest,
-  url: URL,
-  req: IncomingMessage,
-  res: ServerResponse,
-  fault: FaultAction | undefined,
-): Promise<void> {
+const putContent: DriveQueryHandler = async (context, drive, url, req, res, fault) => {
   if (!checkTargetName(req, res, drive.path)) return;
   let body: Buffer;
   try {
@@ -510,7 +488,7 @@ async function putContent(
   await context.store.writeFile(target.path, fault?.kind === "corruptHash" ? corrupt(body) : body);
   const item = await context.store.item(target.path);
   sendProcessed(req, res, "graph", fault, target.replaced ? 200 : 201, await driveItemJson(context, item!));
-}
+};
 
 function containsODataType(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(containsODataType);
@@ -520,13 +498,7 @@ function containsODataType(value: unknown): boolean {
   return false;
 }
 
-async function createUploadSession(
-  context: EmulatorContext,
-  drive: DriveRequest,
-  req: IncomingMessage,
-  res: ServerResponse,
-  fault: FaultAction | undefined,
-): Promise<void> {
+const createUploadSession: GraphHandler<DriveRequest> = async (context, drive, req, res, fault) => {
   if (!checkTargetName(req, res, drive.path)) return;
   const text = (await readBody(req, 64 * 1024)).toString("utf8");
   let payload: { item?: Record<string, unknown>; deferCommit?: unknown } = {};
@@ -619,15 +591,9 @@ async function createUploadSession(
     nextExpectedRanges: ["0-"],
     uploadUrl,
   });
-}
+};
 
-async function deleteItem(
-  context: EmulatorContext,
-  drive: DriveRequest,
-  req: IncomingMessage,
-  res: ServerResponse,
-  fault: FaultAction | undefined,
-): Promise<void> {
+const deleteItem: GraphHandler<DriveRequest> = async (context, drive, req, res, fault) => {
   if (drive.path === "") {
     return sendGraphError(res, req, 403, "accessDenied", "The root of a drive cannot be deleted.");
   }
@@ -636,15 +602,9 @@ async function deleteItem(
   await context.store.delete(drive.path);
   if (fault?.kind === "failAfterAccept") return sendProcessed(req, res, "graph", fault, 204, undefined);
   sendEmpty(res, 204);
-}
+};
 
-async function sendMail(
-  context: EmulatorContext,
-  sender: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-  fault: FaultAction | undefined,
-): Promise<void> {
+const sendMail: GraphHandler<string> = async (context, sender, req, res, fault) => {
   const allowed = context.config.mailboxes;
   if (allowed !== null && !allowed.map((m) => m.toLowerCase()).includes(sender.toLowerCase())) {
     return sendGraphError(res, req, 404, "ErrorInvalidUser", `The requested user '${sender}' is invalid.`);
@@ -695,4 +655,4 @@ async function sendMail(
     receivedAt: new Date().toISOString(),
   });
   sendProcessed(req, res, "graph", fault, 202, undefined);
-}
+};

@@ -13,10 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphEmulatorAdmin } from "./admin-client.ts";
 import { EmulatorQuickXorHash } from "./quick-xor-hash.ts";
 import { type GraphEmulator, startGraphEmulator } from "./start-graph-emulator.ts";
+import { requestAppToken } from "./token-request.ts";
 
 const TENANT = "9d3c1b2a-4e5f-4a6b-8c7d-0e1f2a3b4c5d";
 const CLIENT_ID = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
 const SECRET = "sdk~fidelity.secret";
+/** The app registration the emulator is started with. */
+const APP = { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET };
 const LINK = "https://contoso.sharepoint.com/:f:/s/Backups/EsdkFidelityToken";
 
 let dir: string;
@@ -62,9 +65,7 @@ beforeAll(async () => {
   dispatcher = new Agent({ connect: { ca: cert } });
   emulator = await startGraphEmulator({
     root: join(dir, "drive"),
-    tenantId: TENANT,
-    clientId: CLIENT_ID,
-    clientSecret: SECRET,
+    ...APP,
     links: { [LINK]: "Backups" },
     tls: { key, cert },
   });
@@ -82,15 +83,11 @@ afterAll(async () => {
 });
 
 async function sdkClient(): Promise<Client> {
-  const response = await trustingFetch(`${emulator.url}/${TENANT}/oauth2/v2.0/token`, {
-    method: "POST",
-    body: new URLSearchParams({
-      client_id: CLIENT_ID,
-      client_secret: SECRET,
-      grant_type: "client_credentials",
-      scope: "https://graph.microsoft.com/.default",
-    }),
-  });
+  const response = await requestAppToken(
+    emulator.url,
+    { tenant: TENANT, clientId: CLIENT_ID, secret: SECRET, scope: "https://graph.microsoft.com/.default" },
+    trustingFetch,
+  );
   expect(response.status).toBe(200);
   const { access_token: token } = (await response.json()) as { access_token: string };
   return Client.init({

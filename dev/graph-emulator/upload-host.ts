@@ -3,15 +3,15 @@
 // an Authorization header is refused, as SharePoint does.
 import { appendFile, open, rm } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { joinPath, parentOf } from "./drive-store.ts";
 import {
   applyLeadingFault,
   type EmulatorContext,
+  type HostHandler,
   type RequestNote,
   sendProcessed,
   type UploadSession,
 } from "./emulator-context.ts";
-import { driveItemJson, exceedsQuota, sendQuotaExceeded } from "./graph-service.ts";
+import { driveItemJson, exceedsQuota, freeName, sendQuotaExceeded } from "./graph-service.ts";
 import { readBody, sendEmpty, sendUploadHostError } from "./http-replies.ts";
 
 /** Fragments must be multiples of 320 KiB, except the last one. */
@@ -19,14 +19,7 @@ export const FRAGMENT_UNIT = 320 * 1024;
 /** Graph refuses fragments of 60 MiB or more. */
 export const FRAGMENT_LIMIT = 60 * 1024 * 1024;
 
-export async function handleUploadRequest(
-  context: EmulatorContext,
-  pathname: string,
-  url: URL,
-  req: IncomingMessage,
-  res: ServerResponse,
-  note: RequestNote,
-): Promise<void> {
+export const handleUploadRequest: HostHandler = async (context, pathname, url, req, res, note) => {
   const method = req.method ?? "GET";
   note.route = method === "PUT" ? "uploadFragment" : method === "GET" ? "uploadStatus" : "uploadCancel";
   if (
@@ -62,7 +55,7 @@ export async function handleUploadRequest(
   }
   dropSession(context, session);
   sendEmpty(res, 204);
-}
+};
 
 function findSession(context: EmulatorContext, id: string | null): UploadSession | undefined {
   const session = id ? context.sessions.get(id) : undefined;
@@ -190,17 +183,6 @@ async function putFragment(
   await context.store.commitStaged(session.stagingFile, path);
   const item = await context.store.item(path);
   sendProcessed(req, res, "upload", fault, replaced ? 200 : 201, await driveItemJson(context, item!));
-}
-
-async function freeName(context: EmulatorContext, path: string): Promise<string> {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  const dot = name.lastIndexOf(".");
-  const stem = dot > 0 ? name.slice(0, dot) : name;
-  const extension = dot > 0 ? name.slice(dot) : "";
-  for (let n = 1; ; n++) {
-    const candidate = joinPath(parentOf(path), `${stem} ${n}${extension}`);
-    if (!(await context.store.item(candidate))) return candidate;
-  }
 }
 
 async function flipOneByte(file: string, size: number): Promise<void> {

@@ -1,49 +1,16 @@
 /**
- * The files a running stack publishes (DESIGN section 6): `<stateDir>/stack.json` (how to reach it)
- * and `<stateDir>/stack.env` (the function's environment as KEY=value lines), plus the secrets the
- * stack keeps across restarts.
+ * The files a running stack publishes (docs/design.md section 7): `<stateDir>/stack.json` (how to
+ * reach it, typed in stack-info.ts) and `<stateDir>/stack.env` (the function's environment as
+ * KEY=value lines), plus the secrets the stack keeps across restarts.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { generateJwtSecret } from "../gateway/api-keys.ts";
+import type { StackInfo } from "./stack-info.ts";
 
-export interface StackUser {
-  email: string;
-  password: string;
-  admin: boolean;
-}
-
-/** The `stack.json` contract; tests/support/stack.ts mirrors it for Deno. */
-export interface StackInfo {
-  /** The app (Vite), or null when started without it. */
-  app_url: string | null;
-  /** The gateway: SUPABASE_URL for supabase-js. */
-  supabase_url: string;
-  anon_key: string;
-  service_role_key: string;
-  /** New-format keys (`sb_publishable_…` acts as anon, `sb_secret_…` as service_role). */
-  publishable_key: string;
-  secret_key: string;
-  /** Postgres as the database owner (superuser). */
-  db_url: string;
-  /** The Graph emulator's URL (token host and Graph), or null when real Azure settings are used. */
-  graph_emulator_url: string | null;
-  /** The emulator's upload host (another loopback address), or null. */
-  graph_upload_url: string | null;
-  users: StackUser[];
-  /** The Deno functions server, directly (the gateway proxies `/functions/v1/<name>` to it). */
-  functions_url: string;
-  jwt_secret: string;
-  state_dir: string;
-  /** Where the emulated OneDrive's files land (null with real Azure settings). */
-  onedrive_dir: string | null;
-  /** Where Storage objects are kept on disk. */
-  storage_dir: string;
-  /** Process id of the stack (the process running startStack). */
-  pid: number;
-}
+export type { StackInfo, StackUser } from "./stack-info.ts";
 
 export interface StackSecrets {
   jwt_secret: string;

@@ -16,8 +16,8 @@ import { gzipSync } from "node:zlib";
 import { openBackup, openBackupFile } from "../../supabase/functions/_shared/backup/format/backup-reader.ts";
 import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-database.ts";
 import { restoreBackup } from "../../cli/lib/restore-database.ts";
-import { type BackupFile, backupFile, count, schemaExists } from "./support/round-trip.ts";
-import { cli } from "./support/cli.ts";
+import { type BackupFile, backupFile, count, schemaExists } from "../support/round-trip.ts";
+import { cli } from "../support/cli.ts";
 
 interface Fixture {
   db: ScratchDatabase;

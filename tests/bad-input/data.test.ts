@@ -20,7 +20,7 @@ import {
   schemaExists,
   tablesOf,
   verifyFile,
-} from "./support/round-trip.ts";
+} from "../support/round-trip.ts";
 
 /** The SHA-256 an in-place restore is told to trust (as the run's recorded hash would be). */
 async function sha256Of(path: string): Promise<string> {

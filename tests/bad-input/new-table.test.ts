@@ -5,20 +5,19 @@
  */
 import assert from "node:assert/strict";
 import {
-  adminEmail,
+  adminHeaders,
   allowNextRun,
   callFunction,
   downloadFromStorage,
+  keepSchedulerSecrets,
   openStack,
   type RunRow,
-  signIn,
+  saveYearlySchedule,
   type Stack,
   waitForIdle,
   waitForRun,
-} from "../integration/support/harness.ts";
+} from "../support/harness.ts";
 import { verifyBackup } from "../../cli/lib/verify-file.ts";
-
-const VAULT_NAMES = ["auto_backup_cron_secret", "auto_backup_project_url"];
 
 /** Runs the job's command now, as pg_cron would at its next minute, and waits for the run it starts. */
 async function fireScheduledJob(stack: Stack): Promise<RunRow> {
@@ -39,19 +38,11 @@ async function fireScheduledJob(stack: Stack): Promise<RunRow> {
 Deno.test("a table added after the schedule was saved is in the next scheduled backup, with no configuration change", async () => {
   const stack = await openStack();
   const table = `added_later_${crypto.randomUUID().slice(0, 8)}`;
-  const admin = await signIn(stack, adminEmail(stack));
-  const asAdmin = { authorization: `Bearer ${admin}` };
-  const saved = await stack.sql<Array<{ name: string; secret: string }>>`
-    select name, decrypted_secret as secret from vault.decrypted_secrets where name in ${
-    stack.sql(VAULT_NAMES)
-  }`;
+  const asAdmin = await adminHeaders(stack);
+  const vault = await keepSchedulerSecrets(stack, asAdmin);
   try {
     await waitForIdle(stack);
-    const scheduled = await callFunction(stack, {
-      body: { action: "schedule", cron: "0 3 1 1 *" },
-      headers: asAdmin,
-    });
-    assert.equal(scheduled.status, 200, JSON.stringify(scheduled.body));
+    await saveYearlySchedule(stack, asAdmin);
     const settingsBefore = await callFunction(stack, { body: { action: "status" }, headers: asAdmin });
 
     const first = await fireScheduledJob(stack);
@@ -79,9 +70,7 @@ Deno.test("a table added after the schedule was saved is in the next scheduled b
     const settingsAfter = await callFunction(stack, { body: { action: "status" }, headers: asAdmin });
     assert.deepEqual(settingsAfter.body.schemas, settingsBefore.body.schemas, "no setting changed");
   } finally {
-    await callFunction(stack, { body: { action: "schedule", cron: null }, headers: asAdmin }).catch(() => {});
-    await stack.sql`delete from vault.secrets where name in ${stack.sql(VAULT_NAMES)}`;
-    for (const s of saved) await stack.sql`select vault.create_secret(${s.secret}::text, ${s.name}::text)`;
+    await vault.restore();
     await stack.sql.unsafe(`drop table if exists public.${table}`);
     await waitForIdle(stack);
     await stack.close();

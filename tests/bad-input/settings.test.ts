@@ -6,15 +6,8 @@
  * link, a wrong or expired client secret) come back as advice rather than as HTTP codes.
  */
 import assert from "node:assert/strict";
-import {
-  adminEmail,
-  openStack,
-  signIn,
-  type Stack,
-  waitForIdle,
-  waitForRun,
-} from "../integration/support/harness.ts";
-import { startFunctionProcess } from "../security/support/function-process.ts";
+import { adminEmail, openStack, signIn, type Stack, waitForIdle, waitForRun } from "../support/harness.ts";
+import { startFunctionProcess } from "../support/function-process.ts";
 
 type Check = { name: string; ok: boolean; message: string };
 

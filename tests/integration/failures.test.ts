@@ -8,67 +8,25 @@ import {
   adminEmail,
   allowNextRun,
   callFunction,
-  cliCommand,
   oneDriveNames,
   openStack,
-  runCli,
   runRow,
   signIn,
-  type Sql,
-  type Stack,
   stackSecrets,
   startWebhook,
   storageNames,
   waitForIdle,
   waitForRun,
-} from "./support/harness.ts";
-
-async function failOneDriveUploads(stack: Stack): Promise<void> {
-  for (const route of ["content", "createUploadSession"] as const) {
-    await stack.emulator.addFault({
-      route,
-      times: 0,
-      action: {
-        kind: "error",
-        status: 507,
-        code: "quotaLimitReached",
-        message: "Insufficient Space Available",
-      },
-    });
-  }
-}
-
-/** Holds an exclusive lock on the seed's largest table, so an export waits right there. */
-async function lockPayments(sql: Sql): Promise<{ release(): Promise<void> }> {
-  const conn = await sql.reserve();
-  await conn`begin`;
-  await conn`lock table public.payments in access exclusive mode`;
-  return {
-    async release() {
-      await conn`rollback`;
-      conn.release();
-    },
-  };
-}
-
-async function waitForBlockedExport(sql: Sql): Promise<number> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const rows = await sql<Array<{ pid: number }>>`
-      select pid from pg_stat_activity
-      where application_name = 'auto-backup-export' and wait_event_type = 'Lock'`;
-    if (rows.length) return rows[0].pid;
-    if (Date.now() > deadline) throw new Error("The export never reached the locked table");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+} from "../support/harness.ts";
+import { lockTable, waitForBlockedExport } from "../support/database-levers.ts";
+import { runCli, stackCliCommand } from "../support/cli.ts";
 
 Deno.test("OneDrive failing: partial, the Storage copy kept, one alert without secrets (CLI and function)", async () => {
   const stack = await openStack();
   const webhook = startWebhook();
   try {
     await waitForIdle(stack);
-    await failOneDriveUploads(stack);
+    await stack.emulator.failUploadsQuotaExceeded();
     const cli = await runCli(stack, "backup.ts", [], { BACKUP_ALERT_WEBHOOK_URL: webhook.url });
     assert.equal(cli.code, 1, "a partial run is not a success");
     assert.match(cli.stdout, /^PARTIAL in .*Storage success, OneDrive failed$/m);
@@ -116,7 +74,7 @@ Deno.test("the export's connection killed mid-export: the run fails, the functio
     await waitForIdle(stack);
     const admin = await signIn(stack, adminEmail(stack));
     const asAdmin = { authorization: `Bearer ${admin}` };
-    lock = await lockPayments(stack.sql);
+    lock = await lockTable(stack.sql);
     const started = await callFunction(stack, { body: { action: "run" }, headers: asAdmin });
     assert.equal(started.status, 202);
     const pid = await waitForBlockedExport(stack.sql);
@@ -149,8 +107,8 @@ Deno.test("a backup process killed mid-run is marked failed later, and the next 
   let child: Deno.ChildProcess | undefined;
   try {
     await waitForIdle(stack);
-    lock = await lockPayments(stack.sql);
-    child = cliCommand(stack, "backup.ts", []).spawn();
+    lock = await lockTable(stack.sql);
+    child = stackCliCommand(stack, "backup.ts", []).spawn();
     await waitForBlockedExport(stack.sql);
     const [{ id }] = await stack.sql<Array<{ id: string }>>`
       select id from public.backup_runs where status = 'running' and trigger = 'cli'`;

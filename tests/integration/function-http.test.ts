@@ -16,7 +16,7 @@ import {
   stackSecrets,
   waitForIdle,
   waitForRun,
-} from "./support/harness.ts";
+} from "../support/harness.ts";
 
 Deno.test("callers without rights are refused and create no run", async () => {
   const stack = await openStack();

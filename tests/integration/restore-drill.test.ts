@@ -11,24 +11,9 @@ import {
   ident,
   LARGE_TABLE_ROWS,
 } from "../support/awkward-fixture.ts";
-import { downloadFromStorage, openStack, runCli, runRow, type Sql, waitForIdle } from "./support/harness.ts";
-
-async function difference(sql: Sql, a: [string, string], b: [string, string]): Promise<number> {
-  const cols = await sql<Array<{ name: string; type: string }>>`
-    select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
-    where attrelid = to_regclass(format('%I.%I', ${a[0]}::text, ${
-    a[1]
-  }::text)) and attnum > 0 and not attisdropped
-    order by attnum`;
-  assert.ok(cols.length > 0, `${a.join(".")} has columns`);
-  const list = cols.map((c) => (c.type === "json" ? `${ident(c.name)}::text` : ident(c.name))).join(", ");
-  const qa = `${ident(a[0])}.${ident(a[1])}`;
-  const qb = `${ident(b[0])}.${ident(b[1])}`;
-  const [{ n }] = await sql.unsafe(`
-    select (select count(*) from (select ${list} from ${qa} except all select ${list} from ${qb}) x)
-         + (select count(*) from (select ${list} from ${qb} except all select ${list} from ${qa}) y) as n`);
-  return Number(n);
-}
+import { downloadFromStorage, openStack, runRow, waitForIdle } from "../support/harness.ts";
+import { difference } from "../support/round-trip.ts";
+import { runCli } from "../support/cli.ts";
 
 Deno.test("restore drill: back up, verify and restore the seeded app and every awkward type, equal row for row", async () => {
   const stack = await openStack();

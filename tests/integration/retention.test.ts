@@ -10,13 +10,13 @@ import {
   oneDriveNames,
   openStack,
   removeFromStorage,
-  runCli,
   runRow,
   type Stack,
   storageNames,
   uploadToStorage,
   waitForIdle,
-} from "./support/harness.ts";
+} from "../support/harness.ts";
+import { runCli } from "../support/cli.ts";
 
 /** What an attacker with write access to the folder (a shared link) or the bucket drops there. */
 const PLANTED = [

@@ -14,7 +14,7 @@ import {
   type Stack,
   waitForIdle,
   waitForRun,
-} from "./support/harness.ts";
+} from "../support/harness.ts";
 
 async function runCount(stack: Stack): Promise<number> {
   const [{ n }] = await stack.sql<Array<{ n: number }>>`select count(*)::int as n from public.backup_runs`;

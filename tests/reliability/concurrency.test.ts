@@ -3,8 +3,8 @@
  * one-running-row index lets exactly one run start; the nine others get 409 naming that run.
  */
 import assert from "node:assert/strict";
-import { allowNextRun, callFunction, waitForRun } from "../integration/support/harness.ts";
-import { adminHeaders, assertVerifiedCopies, closeCleanStack, openCleanStack } from "./support/outcomes.ts";
+import { adminHeaders, allowNextRun, callFunction, waitForRun } from "../support/harness.ts";
+import { assertVerifiedCopies, closeCleanStack, openCleanStack } from "./support/outcomes.ts";
 
 Deno.test("ten simultaneous run requests: exactly one run, nine 409 with its id", async () => {
   const stack = await openCleanStack();

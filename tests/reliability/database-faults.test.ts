@@ -5,17 +5,17 @@
  */
 import assert from "node:assert/strict";
 import {
+  adminHeaders,
   allowNextRun,
   callFunction,
   signIn,
   startWebhook,
   waitForRun,
-} from "../integration/support/harness.ts";
-import { lockTable, waitForBlockedExport } from "./support/database.ts";
+} from "../support/harness.ts";
+import { lockTable, waitForBlockedExport } from "../support/database-levers.ts";
 import { startDedicatedStack } from "./support/dedicated-stack.ts";
-import { type FunctionProcess, startFunctionProcess } from "./support/function-process.ts";
+import { type FunctionProcess, startFunctionProcess } from "../support/function-process.ts";
 import {
-  adminHeaders,
   assertEarlierUntouched,
   assertNothingInOneDrive,
   assertVerifiedCopies,
@@ -58,7 +58,7 @@ Deno.test("Postgres faults during the export, through the function", async (t) =
         let id: string;
         try {
           await allowNextRun(stack); // runs through the function are rate limited: a minute passes
-          const started = await fn.call({ action: "run" }, admin);
+          const started = await fn.call({ body: { action: "run" }, headers: admin });
           assert.equal(started.status, 202);
           id = String(started.body.run_id);
           const pid = await waitForBlockedExport(stack.sql);
@@ -100,7 +100,7 @@ Deno.test("Postgres faults during the export, through the function", async (t) =
         let id: string;
         try {
           await allowNextRun(stack); // runs through the function are rate limited: a minute passes
-          const started = await fn.call({ action: "run" }, admin);
+          const started = await fn.call({ body: { action: "run" }, headers: admin });
           assert.equal(started.status, 202, JSON.stringify(started.body));
           id = String(started.body.run_id);
           await waitForBlockedExport(stack.sql);

@@ -9,10 +9,10 @@
  * about twenty fragments; one gzip process covers the single-request upload used for small files.
  */
 import assert from "node:assert/strict";
-import { allowNextRun, type RunRow, startWebhook, waitForRun } from "../integration/support/harness.ts";
-import { type FunctionProcess, startFunctionProcess } from "./support/function-process.ts";
+import { adminHeaders, allowNextRun, type RunRow, startWebhook, waitForRun } from "../support/harness.ts";
+import { type FunctionProcess, startFunctionProcess } from "../support/function-process.ts";
+import type { FaultRuleInput } from "../../dev/graph-emulator/admin-client.ts";
 import {
-  adminHeaders,
   assertEarlierUntouched,
   assertFaultsApplied,
   assertNoOpenSession,
@@ -52,6 +52,11 @@ Deno.test("Graph faults during the OneDrive upload, through the function", async
     processes.push(sessions, simple);
     const admin = await adminHeaders(stack);
 
+    /** Arranges faults on the upload URL's fragments, tried in this order. */
+    const onFragment = (...rules: Array<Omit<FaultRuleInput, "route">>) => async () => {
+      for (const rule of rules) await stack.emulator.addFault({ route: "uploadFragment", ...rule });
+    };
+
     /** One run with faults set up by `arrange`; checks what every run must leave behind. */
     const faultyRun = async (
       fn: FunctionProcess,
@@ -65,7 +70,7 @@ Deno.test("Graph faults during the OneDrive upload, through the function", async
       const logFrom = fn.output().length;
       await arrange();
       await allowNextRun(stack); // runs through the function are rate limited: a minute passes
-      const started = await fn.call({ action: "run" }, admin);
+      const started = await fn.call({ body: { action: "run" }, headers: admin });
       assert.equal(started.status, 202, JSON.stringify(started.body));
       await during?.();
       const row = await waitForRun(stack, String(started.body.run_id), 90_000);
@@ -185,13 +190,13 @@ Deno.test("Graph faults during the OneDrive upload, through the function", async
     await t.step(
       "a Retry-After longer than a run can wait: partial, Storage copy kept, session cancelled",
       async () => {
-        const { row, alerts } = await faultyRun(sessions, async () => {
-          await stack.emulator.addFault({
-            route: "uploadFragment",
+        const { row, alerts } = await faultyRun(
+          sessions,
+          onFragment({
             skip: 2,
             action: { kind: "throttle", status: 429, retryAfter: { seconds: 3600 } },
-          });
-        });
+          }),
+        );
         assert.equal(row.status, "partial");
         assert.equal(row.storage_status, "success");
         assert.equal(row.onedrive_status, "failed");
@@ -210,14 +215,14 @@ Deno.test("Graph faults during the OneDrive upload, through the function", async
     );
 
     await t.step("a 500 after a fragment was accepted: the client asks the session and goes on", async () => {
-      const { row, log } = await faultyRun(sessions, async () => {
-        await stack.emulator.addFault({
-          route: "uploadFragment",
+      const { row, log } = await faultyRun(
+        sessions,
+        onFragment({
           skip: 3,
           lastFragment: false,
           action: { kind: "failAfterAccept", status: 500 },
-        });
-      });
+        }),
+      );
       await assertVerifiedCopies(stack, row);
       const requests = await stack.emulator.requests();
       assert.ok(requests.some((r) => r.route === "uploadFragment" && r.status === 416), "the retry got 416");
@@ -229,14 +234,14 @@ Deno.test("Graph faults during the OneDrive upload, through the function", async
     });
 
     await t.step("a transient 404 on the session: the same session goes on after a pause", async () => {
-      const { row } = await faultyRun(sessions, async () => {
-        await stack.emulator.addFault({
-          route: "uploadFragment",
+      const { row } = await faultyRun(
+        sessions,
+        onFragment({
           skip: 4,
           lastFragment: false,
           action: { kind: "notFound" },
-        });
-      });
+        }),
+      );
       await assertVerifiedCopies(stack, row);
       const sessionsCreated = (await stack.emulator.requests()).filter((r) =>
         r.route === "createUploadSession"
@@ -245,14 +250,14 @@ Deno.test("Graph faults during the OneDrive upload, through the function", async
     });
 
     await t.step("a session that is really gone (404 twice): a new session from byte 0", async () => {
-      const { row, log } = await faultyRun(sessions, async () => {
-        await stack.emulator.addFault({
-          route: "uploadFragment",
+      const { row, log } = await faultyRun(
+        sessions,
+        onFragment({
           skip: 5,
           lastFragment: false,
           action: { kind: "dropSession" },
-        });
-      });
+        }),
+      );
       await assertVerifiedCopies(stack, row);
       const requests = await stack.emulator.requests();
       assert.equal(requests.filter((r) => r.route === "createUploadSession").length, 2);
@@ -260,13 +265,13 @@ Deno.test("Graph faults during the OneDrive upload, through the function", async
     });
 
     await t.step("an empty final response: the item is read by name and verified", async () => {
-      const { row } = await faultyRun(sessions, async () => {
-        await stack.emulator.addFault({
-          route: "uploadFragment",
+      const { row } = await faultyRun(
+        sessions,
+        onFragment({
           lastFragment: true,
           action: { kind: "emptyBody" },
-        });
-      });
+        }),
+      );
       await assertVerifiedCopies(stack, row);
       const requests = await stack.emulator.requests();
       const last = requests.find((r) => r.route === "uploadFragment" && r.fault === "emptyBody");
@@ -277,18 +282,16 @@ Deno.test("Graph faults during the OneDrive upload, through the function", async
     await t.step(
       "the token revoked mid-upload (with an empty final response): a new token once, success",
       async () => {
-        const { row } = await faultyRun(sessions, async () => {
-          await stack.emulator.addFault({
-            route: "uploadFragment",
+        const { row } = await faultyRun(
+          sessions,
+          onFragment({
             skip: 3,
             action: { kind: "expireToken" },
-          });
-          await stack.emulator.addFault({
-            route: "uploadFragment",
+          }, {
             lastFragment: true,
             action: { kind: "emptyBody" },
-          });
-        });
+          }),
+        );
         await assertVerifiedCopies(stack, row);
         const requests = await stack.emulator.requests();
         const revokedAt = requests.find((r) => r.fault === "expireToken")!.seq;
@@ -305,13 +308,13 @@ Deno.test("Graph faults during the OneDrive upload, through the function", async
     await t.step(
       "a hash mismatch: partial, the corrupt OneDrive copy deleted, the Storage copy verified",
       async () => {
-        const { row, alerts } = await faultyRun(sessions, async () => {
-          await stack.emulator.addFault({
-            route: "uploadFragment",
+        const { row, alerts } = await faultyRun(
+          sessions,
+          onFragment({
             lastFragment: true,
             action: { kind: "corruptHash" },
-          });
-        });
+          }),
+        );
         assert.equal(row.status, "partial");
         assert.equal(row.storage_status, "success");
         assert.equal(row.onedrive_status, "failed");

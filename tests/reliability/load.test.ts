@@ -6,15 +6,16 @@
  */
 import assert from "node:assert/strict";
 import {
+  adminHeaders,
   allowNextRun,
   callFunction,
   memberEmail,
   runRow,
   signIn,
   waitForRun,
-} from "../integration/support/harness.ts";
-import { adminHeaders, assertVerifiedCopies, closeCleanStack, openCleanStack } from "./support/outcomes.ts";
-import { lockTable, waitForBlockedExport } from "./support/database.ts";
+} from "../support/harness.ts";
+import { assertVerifiedCopies, closeCleanStack, openCleanStack } from "./support/outcomes.ts";
+import { lockTable, waitForBlockedExport } from "../support/database-levers.ts";
 
 const SESSIONS = 50;
 

@@ -8,17 +8,17 @@
  */
 import assert from "node:assert/strict";
 import {
+  adminHeaders,
   allowNextRun,
-  runCli,
   runRow,
   type Stack,
   startWebhook,
   waitForRun,
-} from "../integration/support/harness.ts";
-import { ageHeartbeat, lockTable, waitForBlockedExport } from "./support/database.ts";
-import { type FunctionProcess, startFunctionProcess } from "./support/function-process.ts";
+} from "../support/harness.ts";
+import { runCli } from "../support/cli.ts";
+import { ageHeartbeat, lockTable, waitForBlockedExport } from "../support/database-levers.ts";
+import { type FunctionProcess, startFunctionProcess } from "../support/function-process.ts";
 import {
-  adminHeaders,
   assertNothingInOneDrive,
   assertVerifiedCopies,
   closeCleanStack,
@@ -59,7 +59,7 @@ async function startRun(
   headers: Record<string, string>,
   killed: string[],
 ): Promise<string> {
-  const started = await fn.call({ action: "run" }, headers);
+  const started = await fn.call({ body: { action: "run" }, headers: headers });
   assert.equal(started.status, 202, JSON.stringify(started.body));
   killed.push(String(started.body.run_id));
   return String(started.body.run_id);
@@ -69,7 +69,7 @@ async function startRun(
 async function reap(stack: Stack, fn: FunctionProcess, headers: Record<string, string>, id: string) {
   assert.equal((await runRow(stack, id)).status, "running", "nobody finished the killed run's row");
   await ageHeartbeat(stack.sql, id);
-  const status = await fn.call({ action: "status" }, headers);
+  const status = await fn.call({ body: { action: "status" }, headers: headers });
   assert.equal(status.status, 200);
   const row = await runRow(stack, id);
   assert.equal(row.status, "failed");

@@ -7,14 +7,14 @@
  */
 import assert from "node:assert/strict";
 import {
+  adminHeaders,
   downloadFromStorage,
   removeFromStorage,
   startWebhook,
   uploadToStorage,
-} from "../integration/support/harness.ts";
-import { type FunctionProcess, startFunctionProcess } from "./support/function-process.ts";
+} from "../support/harness.ts";
+import { type FunctionProcess, startFunctionProcess } from "../support/function-process.ts";
 import {
-  adminHeaders,
   assertEarlierUntouched,
   assertNoOpenSession,
   assertVerifiedCopies,

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { type CronRunner, startCronRunner } from "../../dev/cron/start-cron-runner.ts";
-import { useStack } from "./support/stack.ts";
+import { useStack } from "../support/stack-process.ts";
 import { hourlyCronDueSoon } from "./support/schedule-scenario.ts";
 
 interface RunRow {

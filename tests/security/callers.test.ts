@@ -8,18 +8,20 @@
 import assert from "node:assert/strict";
 import {
   adminEmail,
+  adminHeaders,
   callFunction,
+  keepSchedulerSecrets,
   memberEmail,
   openStack,
+  saveYearlySchedule,
   signIn,
   type Stack,
   waitForIdle,
   waitForRun,
-} from "../integration/support/harness.ts";
+} from "../support/harness.ts";
 import { claimsOf, signHs256, unsignedToken } from "./support/forged-tokens.ts";
 
 const CRON_SECRET_NAME = "auto_backup_cron_secret";
-const PROJECT_URL_SECRET_NAME = "auto_backup_project_url";
 
 async function runCount(stack: Stack): Promise<number> {
   const [{ n }] = await stack.sql<Array<{ n: number }>>`select count(*)::int as n from public.backup_runs`;
@@ -131,19 +133,12 @@ Deno.test("forged, expired and foreign tokens, non-session keys and a member are
 
 Deno.test("the scheduler secret: only from Vault, only for run; an old secret replayed after rotation is refused", async () => {
   const stack = await openStack();
-  const admin = await signIn(stack, adminEmail(stack));
-  const asAdmin = { authorization: `Bearer ${admin}` };
-  const saved = await stack.sql<Array<{ name: string; secret: string }>>`
-    select name, decrypted_secret as secret from vault.decrypted_secrets where name in (${CRON_SECRET_NAME}, ${PROJECT_URL_SECRET_NAME})`;
+  const asAdmin = await adminHeaders(stack);
+  const vault = await keepSchedulerSecrets(stack, asAdmin);
   try {
     await waitForIdle(stack);
-    // The product's own path: saving a schedule keeps a generated secret in Vault. (A yearly job that
-    // will not fire during the test; removed at the end.)
-    const scheduled = await callFunction(stack, {
-      body: { action: "schedule", cron: "0 3 1 1 *" },
-      headers: asAdmin,
-    });
-    assert.equal(scheduled.status, 200, JSON.stringify(scheduled.body));
+    // The product's own path: saving a schedule keeps a generated secret in Vault (removed at the end).
+    await saveYearlySchedule(stack, asAdmin);
     const [{ secret: old }] = await stack.sql<Array<{ secret: string }>>`
       select decrypted_secret as secret from vault.decrypted_secrets where name = ${CRON_SECRET_NAME}`;
     assert.ok(old.length >= 32, "a long random secret");
@@ -189,13 +184,7 @@ Deno.test("the scheduler secret: only from Vault, only for run; an old secret re
     assert.equal(row.trigger, "schedule");
     assert.equal(row.status, "success", `${row.error_code}: ${row.error}`);
   } finally {
-    await callFunction(stack, { body: { action: "schedule", cron: null }, headers: asAdmin }).catch(() => {});
-    // Leave Vault as it was.
-    await stack
-      .sql`delete from vault.secrets where name in (${CRON_SECRET_NAME}, ${PROJECT_URL_SECRET_NAME})`;
-    for (const s of saved) {
-      await stack.sql`select vault.create_secret(${s.secret}::text, ${s.name}::text)`;
-    }
+    await vault.restore(); // Leave Vault as it was.
     await waitForIdle(stack);
     await stack.close();
   }

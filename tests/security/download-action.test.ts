@@ -17,7 +17,7 @@ import {
   uploadToStorage,
   waitForIdle,
   waitForRun,
-} from "../integration/support/harness.ts";
+} from "../support/harness.ts";
 import { claimsOf, signHs256 } from "./support/forged-tokens.ts";
 
 const CRON_SECRET_NAME = "auto_backup_cron_secret";

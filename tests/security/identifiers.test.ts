@@ -7,13 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { ident } from "../support/awkward-fixture.ts";
-import {
-  downloadFromStorage,
-  openStack,
-  runCli,
-  runRow,
-  waitForIdle,
-} from "../integration/support/harness.ts";
+import { downloadFromStorage, openStack, runRow, waitForIdle } from "../support/harness.ts";
+import { runCli } from "../support/cli.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 

@@ -24,7 +24,7 @@ import {
   storagePaths,
   waitForIdle,
   waitForRun,
-} from "../integration/support/harness.ts";
+} from "../support/harness.ts";
 import { anonClient } from "./support/supabase-clients.ts";
 
 const OPEN_POLICY =

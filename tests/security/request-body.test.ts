@@ -5,8 +5,8 @@
  * with 413 without creating a run.
  */
 import assert from "node:assert/strict";
-import { adminEmail, openStack, signIn, waitForIdle } from "../integration/support/harness.ts";
-import { startFunctionProcess } from "./support/function-process.ts";
+import { adminEmail, openStack, signIn, waitForIdle } from "../support/harness.ts";
+import { startFunctionProcess } from "../support/function-process.ts";
 
 const LIMIT = 16 * 1024;
 

@@ -14,8 +14,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-database.ts";
-import { backupFile } from "../bad-input/support/round-trip.ts";
-import { cli } from "../bad-input/support/cli.ts";
+import { backupFile } from "../support/round-trip.ts";
+import { cli } from "../support/cli.ts";
 
 interface HostileTable {
   schema: string;

@@ -23,8 +23,8 @@ import {
   stackSecrets,
   waitForIdle,
   waitForRun,
-} from "../integration/support/harness.ts";
-import { type FunctionProcess, startFunctionProcess } from "./support/function-process.ts";
+} from "../support/harness.ts";
+import { type FunctionProcess, startFunctionProcess } from "../support/function-process.ts";
 
 Deno.test("no secret or bearer URL in logs, run rows, responses, alerts or the file, on success and on failure", async () => {
   const stack = await openStack();

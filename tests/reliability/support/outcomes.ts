@@ -6,18 +6,16 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
-  adminEmail,
   allowNextRun,
   downloadFromStorage,
   openStack,
   type RunRow,
-  signIn,
   type Stack,
   storagePaths,
   waitForIdle,
   waitForRun,
-} from "../../integration/support/harness.ts";
-import type { FunctionProcess } from "./function-process.ts";
+} from "../../support/harness.ts";
+import type { FunctionProcess } from "../../support/function-process.ts";
 
 export const FOLDER = "Backups";
 
@@ -43,10 +41,6 @@ export async function closeCleanStack(stack: Stack): Promise<void> {
   }
 }
 
-export async function adminHeaders(stack: Stack): Promise<Record<string, string>> {
-  return { authorization: `Bearer ${await signIn(stack, adminEmail(stack))}` };
-}
-
 /**
  * Starts a run through a function process (202 expected) and waits for its end. Runs through the
  * function are rate limited, so a minute passes first (allowNextRun).
@@ -57,7 +51,7 @@ export async function runThrough(
   headers: Record<string, string>,
 ): Promise<RunRow> {
   await allowNextRun(stack);
-  const started = await fn.call({ action: "run" }, headers);
+  const started = await fn.call({ body: { action: "run" }, headers });
   assert.equal(started.status, 202, JSON.stringify(started.body));
   return await waitForRun(stack, String(started.body.run_id), 90_000);
 }

@@ -3,7 +3,7 @@
  * key), a signed-in member, a signed-in admin, and the service role (the function's key).
  */
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
-import type { Stack } from "../../integration/support/harness.ts";
+import type { Stack } from "../../support/harness.ts";
 
 export type { SupabaseClient };
 
@@ -26,6 +26,15 @@ export async function signedInClient(stack: Stack, email: string): Promise<Supab
   const { error } = await client.auth.signInWithPassword({ email, password: user.password });
   if (error) throw new Error(`Cannot sign in as "${email}": ${error.message}`);
   return client;
+}
+
+/** One client of each kind of caller, named: anon, the given member's, a signed-in admin's. */
+export async function everyRole(
+  stack: Stack,
+  member: SupabaseClient,
+): Promise<Array<[string, SupabaseClient]>> {
+  const admin = await signedInClient(stack, stack.info.users.find((u) => u.admin)!.email);
+  return [["anon", anonClient(stack)], ["a member", member], ["an admin", admin]];
 }
 
 /** storage-api answers errors with HTTP 400 and the real status in `statusCode`: both, and the message. */

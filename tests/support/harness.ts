@@ -4,12 +4,11 @@
  * gateway, embedded Postgres and the Graph emulator.
  */
 import postgres from "postgres";
-import { loadStack, type StackInfo } from "../../support/stack.ts";
-import { GraphEmulatorAdmin } from "../../../dev/graph-emulator/admin-client.ts";
+import { loadStack, type StackInfo } from "./stack.ts";
+import { GraphEmulatorAdmin } from "../../dev/graph-emulator/admin-client.ts";
+import { type CallInit, callJson, type CallResult } from "./http.ts";
 
 export type Sql = postgres.Sql;
-
-const ROOT = new URL("../../../", import.meta.url);
 
 export interface Stack {
   info: StackInfo;
@@ -52,28 +51,14 @@ export async function signIn(stack: Stack, email: string): Promise<string> {
 export const adminEmail = (stack: Stack) => stack.info.users.find((u) => u.admin)!.email;
 export const memberEmail = (stack: Stack) => stack.info.users.find((u) => !u.admin)!.email;
 
+/** Request headers of a freshly signed-in admin. */
+export async function adminHeaders(stack: Stack): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await signIn(stack, adminEmail(stack))}` };
+}
+
 /** POST /functions/v1/auto-backup through the gateway, as the browser or pg_net would. */
-export async function callFunction(
-  stack: Stack,
-  init: { body?: unknown; headers?: Record<string, string>; method?: string },
-): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
-  const response = await fetch(`${stack.info.supabase_url}/functions/v1/auto-backup`, {
-    method: init.method ?? "POST",
-    headers: { "content-type": "application/json", ...init.headers },
-    body: init.body === undefined
-      ? undefined
-      : typeof init.body === "string"
-      ? init.body
-      : JSON.stringify(init.body),
-  });
-  const text = await response.text();
-  let body: Record<string, unknown> = {};
-  try {
-    body = text ? JSON.parse(text) : {};
-  } catch {
-    body = { raw: text };
-  }
-  return { status: response.status, body, headers: response.headers };
+export function callFunction(stack: Stack, init: CallInit): Promise<CallResult> {
+  return callJson(`${stack.info.supabase_url}/functions/v1/auto-backup`, init);
 }
 
 export interface RunRow {
@@ -139,15 +124,17 @@ export async function allowNextRun(stack: Stack): Promise<void> {
 /** `folder/file` as a URL path, each segment encoded. */
 const encodePath = (path: string) => path.split("/").map(encodeURIComponent).join("/");
 
+/** Storage as the function reaches it: the service role key. */
+function serviceHeaders(stack: Stack): Record<string, string> {
+  return { authorization: `Bearer ${stack.info.service_role_key}`, apikey: stack.info.service_role_key };
+}
+
 /** The bytes of the object at `name` (a path: runs store theirs at `<run id>/<file name>`). */
 export async function downloadFromStorage(stack: Stack, name: string): Promise<Uint8Array> {
   const response = await fetch(
     `${stack.info.supabase_url}/storage/v1/object/backups/${encodePath(name)}`,
     {
-      headers: {
-        authorization: `Bearer ${stack.info.service_role_key}`,
-        apikey: stack.info.service_role_key,
-      },
+      headers: serviceHeaders(stack),
     },
   );
   if (!response.ok) throw new Error(`Cannot download "${name}" from Storage: HTTP ${response.status}`);
@@ -163,11 +150,7 @@ export async function storagePaths(
   for (let offset = 0;; offset += 100) {
     const response = await fetch(`${stack.info.supabase_url}/storage/v1/object/list/backups`, {
       method: "POST",
-      headers: {
-        authorization: `Bearer ${stack.info.service_role_key}`,
-        apikey: stack.info.service_role_key,
-        "content-type": "application/json",
-      },
+      headers: { ...serviceHeaders(stack), "content-type": "application/json" },
       body: JSON.stringify({ prefix, limit: 100, offset, sortBy: { column: "name", order: "asc" } }),
     });
     if (!response.ok) throw new Error(`Cannot list Storage folder "${prefix}": HTTP ${response.status}`);
@@ -193,11 +176,7 @@ export async function uploadToStorage(stack: Stack, name: string, bytes: Uint8Ar
     `${stack.info.supabase_url}/storage/v1/object/backups/${encodePath(name)}`,
     {
       method: "POST",
-      headers: {
-        authorization: `Bearer ${stack.info.service_role_key}`,
-        apikey: stack.info.service_role_key,
-        "content-type": "application/octet-stream",
-      },
+      headers: { ...serviceHeaders(stack), "content-type": "application/octet-stream" },
       body: bytes as Uint8Array<ArrayBuffer>,
     },
   );
@@ -208,11 +187,7 @@ export async function uploadToStorage(stack: Stack, name: string, bytes: Uint8Ar
 export async function removeFromStorage(stack: Stack, names: string[]): Promise<void> {
   const response = await fetch(`${stack.info.supabase_url}/storage/v1/object/backups`, {
     method: "DELETE",
-    headers: {
-      authorization: `Bearer ${stack.info.service_role_key}`,
-      apikey: stack.info.service_role_key,
-      "content-type": "application/json",
-    },
+    headers: { ...serviceHeaders(stack), "content-type": "application/json" },
     body: JSON.stringify({ prefixes: names }),
   });
   await response.body?.cancel();
@@ -221,39 +196,6 @@ export async function removeFromStorage(stack: Stack, names: string[]): Promise<
 /** Names of the files in the emulator's destination folder. */
 export async function oneDriveNames(stack: Stack): Promise<string[]> {
   return (await stack.emulator.files()).filter((f) => f.path.startsWith("Backups/")).map((f) => f.name);
-}
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `cli/<script>` as `npm run …` does, with the stack's function environment plus overrides. */
-export function cliCommand(stack: Stack, script: string, args: string[], env: Record<string, string> = {}) {
-  const keep = ["HOME", "PATH", "DENO_DIR", "TMPDIR"].flatMap((k) => {
-    const v = Deno.env.get(k);
-    return v === undefined ? [] : [[k, v] as const];
-  });
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", "deno.json", `cli/${script}`, ...args],
-    cwd: ROOT,
-    clearEnv: true,
-    env: { ...Object.fromEntries(keep), ...stack.env, NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  });
-}
-
-export async function runCli(stack: Stack, script: string, args: string[], env: Record<string, string> = {}) {
-  const out = await cliCommand(stack, script, args, env).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  } satisfies CliResult;
 }
 
 /** A local endpoint standing in for a Teams/Slack incoming webhook. */
@@ -289,4 +231,40 @@ export function stackSecrets(stack: Stack): string[] {
 
 export function fileName(path: string): string {
   return path.split("/").at(-1)!;
+}
+
+const SCHEDULER_SECRET_NAMES = ["auto_backup_cron_secret", "auto_backup_project_url"];
+
+/**
+ * Keeps Vault's scheduler secrets as they are now; `restore()` removes the schedule (as `admin`, an
+ * admin's request headers) and puts those secrets back, so a test that saves a schedule leaves no trace.
+ */
+export async function keepSchedulerSecrets(
+  stack: Stack,
+  admin: Record<string, string>,
+): Promise<{ restore(): Promise<void> }> {
+  const saved = await stack.sql<Array<{ name: string; secret: string }>>`
+    select name, decrypted_secret as secret from vault.decrypted_secrets
+    where name in ${stack.sql(SCHEDULER_SECRET_NAMES)}`;
+  return {
+    async restore() {
+      await callFunction(stack, { body: { action: "schedule", cron: null }, headers: admin }).catch(() => {});
+      await stack.sql`delete from vault.secrets where name in ${stack.sql(SCHEDULER_SECRET_NAMES)}`;
+      for (const s of saved) await stack.sql`select vault.create_secret(${s.secret}::text, ${s.name}::text)`;
+    },
+  };
+}
+
+/**
+ * Saves a schedule through the function, the product's own path (Vault then holds a generated
+ * scheduler secret): a yearly job that will not fire during a test.
+ */
+export async function saveYearlySchedule(stack: Stack, admin: Record<string, string>): Promise<void> {
+  const scheduled = await callFunction(stack, {
+    body: { action: "schedule", cron: "0 3 1 1 *" },
+    headers: admin,
+  });
+  if (scheduled.status !== 200) {
+    throw new Error(`Cannot save a schedule: HTTP ${scheduled.status} ${JSON.stringify(scheduled.body)}`);
+  }
 }

@@ -2,12 +2,12 @@
  * Helpers for the bad-input data tests: real backup files of a scratch database (the product's export,
  * gzip or plain, with exclusions), the product's own readers, and row-for-row comparison of tables.
  */
-import type { Compression, ExcludedTable } from "../../../supabase/functions/_shared/backup/lib/config.ts";
-import { exportBackup } from "../../../supabase/functions/_shared/backup/export/export.ts";
-import { spoolToTempFile } from "../../../supabase/functions/_shared/backup/export/spool.ts";
-import { ident } from "../../support/awkward-fixture.ts";
-import type { Sql } from "../../../supabase/functions/_shared/backup/lib/db.ts";
-import { verifyBackup, type VerifyReport } from "../../../cli/lib/verify-file.ts";
+import type { Compression, ExcludedTable } from "../../supabase/functions/_shared/backup/lib/config.ts";
+import { exportBackup } from "../../supabase/functions/_shared/backup/export/export.ts";
+import { spoolToTempFile } from "../../supabase/functions/_shared/backup/export/spool.ts";
+import { ident } from "./awkward-fixture.ts";
+import type { Sql } from "../../supabase/functions/_shared/backup/lib/db.ts";
+import { verifyBackup, type VerifyReport } from "../../cli/lib/verify-file.ts";
 
 export { ident };
 

@@ -2,7 +2,7 @@
  * Database levers for the reliability tests: hold a table locked so an export stops right there, find
  * the export's backend, and age a run's heartbeat as if the platform's maximum run time had passed.
  */
-import type { Sql } from "../../integration/support/harness.ts";
+import type { Sql } from "./harness.ts";
 
 /** Holds an exclusive lock on a table (default: the seed's largest), so an export waits at that table. */
 export async function lockTable(
