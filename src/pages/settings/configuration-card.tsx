@@ -15,7 +15,7 @@ import { Card, CardAction, CardContent, CardDescription, CardHeader, CardTitle }
 import { Skeleton } from "@/components/ui/skeleton";
 import { useBackupStatusQuery } from "@/data/backups/backup-status-query";
 import { useBackupTestMutation } from "@/data/backups/backup-test-mutation";
-import type { BackupCheck, BackupStatus } from "@/data/backups/types";
+import type { BackupCheck, StatusResponse } from "@contract";
 import { errorMessage } from "@/lib/error-message";
 import { formatScheduleDateTime } from "@/lib/format";
 import type { TranslationKey } from "@/lib/i18n/fr";
@@ -123,7 +123,7 @@ export function ConfigurationCard({ className }: { className?: string }) {
   );
 }
 
-function ConfigurationList({ status }: { status: BackupStatus }) {
+function ConfigurationList({ status }: { status: StatusResponse }) {
   const { t, tp, locale } = useI18n();
   const summary = useScheduleSummary();
   const timeZone = localTimeZone();

@@ -9,7 +9,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { Skeleton } from "@/components/ui/skeleton";
 import { useBackupScheduleMutation } from "@/data/backups/backup-schedule-mutation";
 import { useBackupStatusQuery } from "@/data/backups/backup-status-query";
-import type { BackupSchedule } from "@/data/backups/types";
+import type { BackupSchedule } from "@contract";
 import { errorMessage } from "@/lib/error-message";
 import { formatScheduleDateTime, formatTimeOfDay } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/i18n-context";
