@@ -1,6 +1,6 @@
 /**
- * The HTTP entry of the `auto-backup` function (docs: http/contract.ts): CORS, methods, the body's size,
- * who is calling, then one action per module under actions/. It only routes.
+ * The HTTP entry of the `auto-backup` function (docs/design.md §4; types in contract.ts): CORS, methods,
+ * the body's size, who is calling, then one action per module under actions/. It only routes.
  */
 import { authenticateCaller, type Caller } from "./auth.ts";
 import { errorMessage } from "../lib/errors.ts";
