@@ -3,7 +3,7 @@ import type { Tables } from "@/integrations/supabase/types";
 // What the auto-backup function takes and answers is its contract, shared with the function itself:
 // import those types from "@contract" (supabase/functions/_shared/backup/http/contract.ts).
 
-/** One row of public.backup_runs (DESIGN section 5). */
+/** One row of public.backup_runs (docs/design.md §5). */
 export type BackupRun = Tables<"backup_runs">;
 
 export type BackupRunStatus = BackupRun["status"];
