@@ -3,11 +3,20 @@ import react from "@vitejs/plugin-react";
 import tailwindcss from "@tailwindcss/vite";
 import { fileURLToPath } from "node:url";
 
+// Import aliases, shared with vitest.config.ts: `@` is src/; `@contract` is the function's HTTP contract,
+// a types-only file the page shares with the function (supabase/functions/_shared/backup/http/contract.ts).
+export const alias = {
+  "@": fileURLToPath(new URL("./src", import.meta.url)),
+  "@contract": fileURLToPath(
+    new URL("./supabase/functions/_shared/backup/http/contract.ts", import.meta.url),
+  ),
+};
+
 // The app reads VITE_SUPABASE_URL and VITE_SUPABASE_PUBLISHABLE_KEY from the environment or a .env file
 // (the local stack passes them when it starts the dev server).
 export default defineConfig({
   plugins: [react(), tailwindcss()],
-  resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
+  resolve: { alias },
   server: {
     host: "127.0.0.1",
     port: 5173,

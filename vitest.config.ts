@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 import react from "@vitejs/plugin-react";
-import { fileURLToPath } from "node:url";
+import { alias } from "./vite.config";
 
 // Two Vitest projects: the browser app (jsdom) and the Node tooling in dev/ and scripts/
 // (gateway, emulator, stack). Deno tests under supabase/functions, cli/ and tests/ run with `deno test`.
@@ -9,7 +9,7 @@ export default defineConfig({
     projects: [
       {
         plugins: [react()],
-        resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
+        resolve: { alias },
         test: {
           name: "app",
           environment: "jsdom",

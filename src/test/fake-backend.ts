@@ -2,7 +2,8 @@
 // supabase-js client (and so the real data layer) runs in component tests. Requests it does not know
 // fail the test loudly.
 import { vi } from "vitest";
-import type { BackupRun, BackupStatus, BackupTestResult } from "@/data/backups/types";
+import type { StatusResponse, TestResponse } from "@contract";
+import type { BackupRun } from "@/data/backups/types";
 
 export interface RecordedRequest {
   method: string;
@@ -17,7 +18,7 @@ export interface FakeBackendOptions {
   runs?: BackupRun[];
   /** Answer of rpc/can_manage_backups, or an error reply. */
   canManage?: boolean | Reply;
-  status?: BackupStatus;
+  status?: StatusResponse;
   /** Overrides the reply to a function action; return undefined to use the default. */
   onFunction?: (action: string, body: Record<string, unknown>) => Reply | undefined;
   /** Accounts accepted by the password sign-in. */
@@ -72,7 +73,7 @@ export function makeRun(overrides: Partial<BackupRun> = {}): BackupRun {
   };
 }
 
-export function makeStatus(overrides: Partial<BackupStatus> = {}): BackupStatus {
+export function makeStatus(overrides: Partial<StatusResponse> = {}): StatusResponse {
   return {
     configured: {
       azure: true,
@@ -100,7 +101,7 @@ export function installFakeBackend(options: FakeBackendOptions = {}) {
     checks: [
       { name: "token", ok: true, message: "Token issued for tenant contoso" },
       { name: "folder", ok: false, message: 'Cannot resolve OneDrive folder "Sauvegardes": access denied' },
-    ] satisfies BackupTestResult["checks"],
+    ] satisfies TestResponse["checks"],
   };
 
   const handle = async (request: Request): Promise<Response> => {
@@ -151,7 +152,7 @@ export function installFakeBackend(options: FakeBackendOptions = {}) {
             ...state.status,
             schedule: { cron, next_run_at: cron ? "2026-11-30T23:30:00.000Z" : null, timezone: "UTC" },
           };
-          return json(200, { schedule: state.status.schedule });
+          return json(200, state.status.schedule);
         }
         case "download": {
           const run = state.runs.find((r) => r.id === payload.run_id);

@@ -1,16 +1,14 @@
 import { FunctionsFetchError, FunctionsHttpError, FunctionsRelayError } from "@supabase/supabase-js";
+import type { ActionResponses, AutoBackupRequest, BackupAction } from "@contract";
 import { supabase } from "@/integrations/supabase/client";
-
-export type AutoBackupRequest =
-  | { action: "run" }
-  | { action: "test" }
-  | { action: "status" }
-  | { action: "schedule"; cron: string | null }
-  | { action: "download"; run_id: string };
 
 /** An error answered by the auto-backup function, carrying its own message rather than supabase-js's. */
 export class BackupFunctionError extends Error {
   readonly status: number | undefined;
+  /**
+   * The answer's error_code (a BackupErrorCode of the contract), `already_running` for a 409 without one;
+   * a string, since a function deployed before or after this page may send a code it does not know.
+   */
   readonly code: string | undefined;
   /** For 409: the run already in progress. */
   readonly runId: string | undefined;
@@ -104,9 +102,14 @@ export async function toBackupFunctionError(error: unknown): Promise<BackupFunct
   return new BackupFunctionError(`Cannot call the backup function: ${String(error)}`, { cause: error });
 }
 
-/** Calls the auto-backup function as the signed-in user; throws BackupFunctionError on any failure. */
-export async function invokeAutoBackup<T>(body: AutoBackupRequest): Promise<T> {
-  const { data, error } = await supabase.functions.invoke<T>("auto-backup", { body });
+/**
+ * Calls the auto-backup function as the signed-in user and returns the contract's answer to the action;
+ * throws BackupFunctionError on any failure.
+ */
+export async function invokeAutoBackup<A extends BackupAction>(
+  body: Extract<AutoBackupRequest, { action: A }>,
+): Promise<ActionResponses[A]> {
+  const { data, error } = await supabase.functions.invoke<ActionResponses[A]>("auto-backup", { body });
   if (error) throw await toBackupFunctionError(error);
   if (data === null || typeof data !== "object") {
     throw new BackupFunctionError(

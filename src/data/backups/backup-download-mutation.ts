@@ -3,21 +3,13 @@ import { toast } from "sonner";
 import { invokeAutoBackup } from "@/data/backups/auto-backup-function";
 import { useI18n } from "@/lib/i18n/i18n-context";
 
-/** What the function's `download` action answers: a signed URL valid 300 s, recorded server-side. */
-export interface BackupDownload {
-  url: string;
-  file_name: string;
-  expires_at: string;
-  expires_in: number;
-}
-
 /**
  * Asks the auto-backup function for a short-lived download URL of one run's Storage copy. The bucket
  * is closed to every client role (admins included), so the function signs it with the service key,
  * for 300 s, after checking the caller is an admin and the run's file is one it recorded.
  */
 export async function createBackupDownloadUrl(runId: string): Promise<string> {
-  const answer = await invokeAutoBackup<BackupDownload>({ action: "download", run_id: runId });
+  const answer = await invokeAutoBackup({ action: "download", run_id: runId });
   return answer.url;
 }
 

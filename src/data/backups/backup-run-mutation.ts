@@ -3,17 +3,17 @@ import { toast } from "sonner";
 import { useI18n } from "@/lib/i18n/i18n-context";
 import { invokeAutoBackup, type BackupFunctionError } from "./auto-backup-function";
 import { invalidateBackupRuns } from "./invalidate-runs";
-import type { BackupRunStarted } from "./types";
+import type { RunStartedResponse } from "@contract";
 
-export function startBackupRun(): Promise<BackupRunStarted> {
-  return invokeAutoBackup<BackupRunStarted>({ action: "run" });
+export function startBackupRun(): Promise<RunStartedResponse> {
+  return invokeAutoBackup({ action: "run" });
 }
 
 /** "Backup now": starts a run, refreshes the card and history, then says what happened. */
 export function useBackupRunMutation() {
   const queryClient = useQueryClient();
   const { t } = useI18n();
-  return useMutation<BackupRunStarted, BackupFunctionError>({
+  return useMutation<RunStartedResponse, BackupFunctionError>({
     mutationFn: startBackupRun,
     onSuccess: async () => {
       await invalidateBackupRuns(queryClient);

@@ -1,10 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { invokeAutoBackup } from "./auto-backup-function";
 import { backupKeys } from "./keys";
-import type { BackupStatus } from "./types";
+import type { StatusResponse } from "@contract";
 
-export function getBackupStatus(): Promise<BackupStatus> {
-  return invokeAutoBackup<BackupStatus>({ action: "status" });
+export function getBackupStatus(): Promise<StatusResponse> {
+  return invokeAutoBackup({ action: "status" });
 }
 
 export function useBackupStatusQuery({ enabled = true }: { enabled?: boolean } = {}) {

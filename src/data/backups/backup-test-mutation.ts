@@ -2,17 +2,17 @@ import { useMutation } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { useI18n } from "@/lib/i18n/i18n-context";
 import { invokeAutoBackup, type BackupFunctionError } from "./auto-backup-function";
-import type { BackupTestResult } from "./types";
+import type { TestResponse } from "@contract";
 
-export async function testBackupConnection(): Promise<BackupTestResult> {
-  const result = await invokeAutoBackup<BackupTestResult>({ action: "test" });
+export async function testBackupConnection(): Promise<TestResponse> {
+  const result = await invokeAutoBackup({ action: "test" });
   return { checks: Array.isArray(result.checks) ? result.checks : [] };
 }
 
 /** "Test connection": runs the function's checks; the caller lists them from `data`. */
 export function useBackupTestMutation() {
   const { t, tp } = useI18n();
-  return useMutation<BackupTestResult, BackupFunctionError>({
+  return useMutation<TestResponse, BackupFunctionError>({
     mutationFn: testBackupConnection,
     onSuccess: ({ checks }) => {
       const failed = checks.filter((check) => !check.ok).length;

@@ -6,7 +6,6 @@ import {
   ExternalLinkIcon,
   HistoryIcon,
   LoaderCircleIcon,
-  RefreshCwIcon,
 } from "lucide-react";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -17,7 +16,7 @@ import { useBackupDownloadMutation } from "@/data/backups/backup-download-mutati
 import { BACKUP_RUNS_PAGE_SIZE, useBackupRunsQuery } from "@/data/backups/backup-runs-query";
 import type { BackupRun } from "@/data/backups/types";
 import { useNow } from "@/hooks/use-now";
-import { errorMessage } from "@/lib/error-message";
+import { QueryErrorAlert } from "@/components/query-error-alert";
 import { formatBytes, formatDateTime, formatDuration, formatNumber, formatShortDateTime } from "@/lib/format";
 import type { TranslationKey } from "@/lib/i18n/fr";
 import { useI18n } from "@/lib/i18n/i18n-context";
@@ -66,16 +65,11 @@ export function BackupHistoryCard({ className }: { className?: string }) {
           </div>
         ) : history.isError ? (
           <div className="px-5 sm:px-0">
-            <Alert variant="destructive">
-              <AlertTitle>{t("history.loadError")}</AlertTitle>
-              <AlertDescription>
-                <p>{errorMessage(history.error)}</p>
-                <Button variant="outline" size="sm" className="mt-2" onClick={() => void history.refetch()}>
-                  <RefreshCwIcon aria-hidden="true" />
-                  {t("actions.retry")}
-                </Button>
-              </AlertDescription>
-            </Alert>
+            <QueryErrorAlert
+              title={t("history.loadError")}
+              error={history.error}
+              onRetry={() => void history.refetch()}
+            />
           </div>
         ) : history.data.runs.length === 0 ? (
           <p className="mx-5 rounded-lg border border-dashed px-4 py-8 text-center text-sm text-muted-foreground sm:mx-0">

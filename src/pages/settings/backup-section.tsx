@@ -1,9 +1,8 @@
-import { RefreshCwIcon, ShieldAlertIcon } from "lucide-react";
+import { ShieldAlertIcon } from "lucide-react";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useCanManageBackupsQuery } from "@/data/backups/can-manage-backups-query";
-import { errorMessage } from "@/lib/error-message";
+import { QueryErrorAlert } from "@/components/query-error-alert";
 import { useI18n } from "@/lib/i18n/i18n-context";
 import { BackupHistoryCard } from "./backup-history-card";
 import { ConfigurationCard } from "./configuration-card";
@@ -44,16 +43,7 @@ function BackupSectionBody({ rights }: { rights: ReturnType<typeof useCanManageB
   }
   if (rights.isError) {
     return (
-      <Alert variant="destructive">
-        <AlertTitle>{t("rights.error")}</AlertTitle>
-        <AlertDescription>
-          <p>{errorMessage(rights.error)}</p>
-          <Button variant="outline" size="sm" className="mt-2" onClick={() => void rights.refetch()}>
-            <RefreshCwIcon aria-hidden="true" />
-            {t("actions.retry")}
-          </Button>
-        </AlertDescription>
-      </Alert>
+      <QueryErrorAlert title={t("rights.error")} error={rights.error} onRetry={() => void rights.refetch()} />
     );
   }
   if (!rights.data) {

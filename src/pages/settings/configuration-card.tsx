@@ -4,7 +4,6 @@ import {
   CircleXIcon,
   LoaderCircleIcon,
   PlugZapIcon,
-  RefreshCwIcon,
   SlidersHorizontalIcon,
   TriangleAlertIcon,
 } from "lucide-react";
@@ -15,8 +14,8 @@ import { Card, CardAction, CardContent, CardDescription, CardHeader, CardTitle }
 import { Skeleton } from "@/components/ui/skeleton";
 import { useBackupStatusQuery } from "@/data/backups/backup-status-query";
 import { useBackupTestMutation } from "@/data/backups/backup-test-mutation";
-import type { BackupCheck, BackupStatus } from "@/data/backups/types";
-import { errorMessage } from "@/lib/error-message";
+import type { BackupCheck, StatusResponse } from "@contract";
+import { QueryErrorAlert } from "@/components/query-error-alert";
 import { formatScheduleDateTime } from "@/lib/format";
 import type { TranslationKey } from "@/lib/i18n/fr";
 import { useI18n } from "@/lib/i18n/i18n-context";
@@ -88,16 +87,11 @@ export function ConfigurationCard({ className }: { className?: string }) {
               ))}
             </div>
           ) : status.isError ? (
-            <Alert variant="destructive">
-              <AlertTitle>{t("config.loadError")}</AlertTitle>
-              <AlertDescription>
-                <p>{errorMessage(status.error)}</p>
-                <Button variant="outline" size="sm" className="mt-2" onClick={() => void status.refetch()}>
-                  <RefreshCwIcon aria-hidden="true" />
-                  {t("actions.retry")}
-                </Button>
-              </AlertDescription>
-            </Alert>
+            <QueryErrorAlert
+              title={t("config.loadError")}
+              error={status.error}
+              onRetry={() => void status.refetch()}
+            />
           ) : (
             <ConfigurationList status={status.data} />
           )}
@@ -123,7 +117,7 @@ export function ConfigurationCard({ className }: { className?: string }) {
   );
 }
 
-function ConfigurationList({ status }: { status: BackupStatus }) {
+function ConfigurationList({ status }: { status: StatusResponse }) {
   const { t, tp, locale } = useI18n();
   const summary = useScheduleSummary();
   const timeZone = localTimeZone();

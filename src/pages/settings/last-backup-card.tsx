@@ -7,7 +7,6 @@ import {
   DownloadIcon,
   ExternalLinkIcon,
   LoaderCircleIcon,
-  RefreshCwIcon,
 } from "lucide-react";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -25,7 +24,7 @@ import { formatBytes, formatDuration, formatNumber } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/i18n-context";
 import type { TranslationKey } from "@/lib/i18n/fr";
 import { withElements } from "@/lib/i18n/with-elements";
-import { errorMessage } from "@/lib/error-message";
+import { QueryErrorAlert } from "@/components/query-error-alert";
 import { cn } from "@/lib/utils";
 import { DestinationBadge, RunStatusBadge } from "./status-badges";
 import {
@@ -138,18 +137,7 @@ function LastBackupBody({
     );
   }
   if (query.isError) {
-    return (
-      <Alert variant="destructive">
-        <AlertTitle>{t("lastRun.loadError")}</AlertTitle>
-        <AlertDescription>
-          <p>{errorMessage(query.error)}</p>
-          <Button variant="outline" size="sm" onClick={onRetry} className="mt-2">
-            <RefreshCwIcon aria-hidden="true" />
-            {t("actions.retry")}
-          </Button>
-        </AlertDescription>
-      </Alert>
-    );
+    return <QueryErrorAlert title={t("lastRun.loadError")} error={query.error} onRetry={onRetry} />;
   }
   const run = query.data;
   if (!run) {

@@ -136,4 +136,31 @@ describe("runAdvice", () => {
     expect(failed("Something odd", "export_failed")).toEqual(["advice.database"]);
     expect(failed("Something odd")).toEqual(["advice.generic"]);
   });
+
+  it("keys off the function's error code first, whatever the message says", () => {
+    const failed = (error_code: string, error: string) =>
+      runAdvice(
+        makeRun({ status: "failed", storage_status: "failed", onedrive_status: "failed", error, error_code }),
+      );
+    // The message speaks of a folder, the code of the client secret: the code wins.
+    expect(failed("graph_auth_expired_secret", 'Cannot upload to folder "Backups": expired')).toEqual([
+      "advice.credentials",
+    ]);
+    expect(failed("onedrive_link_personal", "Cannot use this link")).toEqual(["advice.folder"]);
+    expect(failed("graph_admin_consent_missing", "Cannot get a token")).toEqual(["advice.permission"]);
+    expect(failed("graph_quota_exceeded", "Cannot upload")).toEqual(["advice.quota"]);
+    expect(failed("run_abandoned", "The run was marked failed")).toEqual(["advice.timeout"]);
+    expect(failed("database_locked", "Cannot export")).toEqual(["advice.database"]);
+    expect(failed("config_invalid", "Cannot start")).toEqual(["advice.configuration"]);
+  });
+
+  it("falls back to the message for codes without one fix and codes it does not know", () => {
+    const failed = (error_code: string | null, error: string) =>
+      runAdvice(
+        makeRun({ status: "failed", storage_status: "failed", onedrive_status: "failed", error, error_code }),
+      );
+    expect(failed("graph_throttled", "Graph answered 507 insufficient storage")).toEqual(["advice.quota"]);
+    expect(failed("some_future_code", "the sharing link has expired")).toEqual(["advice.folder"]);
+    expect(failed("toString", "Something odd")).toEqual(["advice.generic"]);
+  });
 });

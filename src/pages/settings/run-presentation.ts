@@ -8,6 +8,7 @@ import {
   TriangleAlertIcon,
   type LucideIcon,
 } from "lucide-react";
+import type { BackupErrorCode } from "@contract";
 import type { BadgeProps } from "@/components/ui/badge";
 import type { TranslationKey } from "@/lib/i18n/fr";
 import type { BackupRun, BackupRunStatus, BackupRunTable, DestinationStatus } from "@/data/backups/types";
@@ -105,7 +106,40 @@ export function runTables(tables: BackupRun["tables"]): BackupRunTable[] {
   return result;
 }
 
-// Ordered: the first rule whose pattern matches the error code or message gives the specific advice.
+// The advice for the function's error codes (BackupErrorCode, in the contract it shares with the page).
+// Codes not listed (throttling, outages, failed uploads…) have no one fix: their text may still say more.
+const ADVICE_BY_CODE: Partial<Record<BackupErrorCode, TranslationKey>> = {
+  graph_quota_exceeded: "advice.quota",
+  graph_forbidden: "advice.permission",
+  graph_admin_consent_missing: "advice.permission",
+  onedrive_access_denied: "advice.permission",
+  mail_send_denied: "advice.permission",
+  graph_auth_invalid_secret: "advice.credentials",
+  graph_auth_expired_secret: "advice.credentials",
+  graph_auth_unknown_client: "advice.credentials",
+  graph_auth_unknown_tenant: "advice.credentials",
+  graph_auth_common_tenant: "advice.credentials",
+  graph_auth_failed: "advice.credentials",
+  onedrive_link_invalid: "advice.folder",
+  onedrive_link_personal: "advice.folder",
+  onedrive_link_not_found: "advice.folder",
+  onedrive_link_expired: "advice.folder",
+  onedrive_link_is_file: "advice.folder",
+  onedrive_folder_not_found: "advice.folder",
+  onedrive_not_a_folder: "advice.folder",
+  upload_path_too_long: "advice.folder",
+  run_abandoned: "advice.timeout",
+  database_timeout: "advice.timeout",
+  export_failed: "advice.database",
+  database_unreachable: "advice.database",
+  database_locked: "advice.database",
+  config_invalid: "advice.configuration",
+  onedrive_destination_missing: "advice.configuration",
+  graph_auth_invalid_scope: "advice.configuration",
+};
+
+// The fallback, for runs without a known code (older functions, codes without one fix): the first rule
+// whose pattern matches the code or the message gives the specific advice. Ordered.
 const ADVICE_RULES: Array<[RegExp, TranslationKey]> = [
   [/quota|insufficient.?storage|\b507\b|no space|disk full/i, "advice.quota"],
   [/permission|forbidden|\b403\b|consent|roles claim|access.?denied|accessdenied/i, "advice.permission"],
@@ -119,6 +153,15 @@ const ADVICE_RULES: Array<[RegExp, TranslationKey]> = [
   [/config|environment|variable|missing setting/i, "advice.configuration"],
 ];
 
+/** The specific advice for a failure: by its error code, else by what its text mentions. */
+function causeAdvice(code: string | null, error: string | null): TranslationKey {
+  const byCode =
+    code && Object.hasOwn(ADVICE_BY_CODE, code) ? ADVICE_BY_CODE[code as BackupErrorCode] : undefined;
+  if (byCode) return byCode;
+  const text = `${code ?? ""} ${error ?? ""}`;
+  return ADVICE_RULES.find(([pattern]) => pattern.test(text))?.[1] ?? "advice.generic";
+}
+
 /** What to do about a failed or partial run: which destination is safe, then the likely fix. */
 export function runAdvice(
   run: Pick<BackupRun, "status" | "error" | "error_code" | "storage_status" | "onedrive_status">,
@@ -128,8 +171,6 @@ export function runAdvice(
   if (run.storage_status === "success" && run.onedrive_status === "failed")
     advice.push("advice.onedriveOnly");
   if (run.onedrive_status === "success" && run.storage_status === "failed") advice.push("advice.storageOnly");
-  const text = `${run.error_code ?? ""} ${run.error ?? ""}`;
-  const specific = ADVICE_RULES.find(([pattern]) => pattern.test(text));
-  advice.push(specific ? specific[1] : "advice.generic");
+  advice.push(causeAdvice(run.error_code, run.error));
   return advice;
 }

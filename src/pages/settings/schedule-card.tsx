@@ -1,6 +1,5 @@
 import { useId, useMemo, useState, type FormEvent } from "react";
-import { CalendarClockIcon, LoaderCircleIcon, RefreshCwIcon } from "lucide-react";
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { CalendarClockIcon, LoaderCircleIcon } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
@@ -9,8 +8,8 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { Skeleton } from "@/components/ui/skeleton";
 import { useBackupScheduleMutation } from "@/data/backups/backup-schedule-mutation";
 import { useBackupStatusQuery } from "@/data/backups/backup-status-query";
-import type { BackupSchedule } from "@/data/backups/types";
-import { errorMessage } from "@/lib/error-message";
+import type { BackupSchedule } from "@contract";
+import { QueryErrorAlert } from "@/components/query-error-alert";
 import { formatScheduleDateTime, formatTimeOfDay } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/i18n-context";
 import { withElements } from "@/lib/i18n/with-elements";
@@ -87,16 +86,11 @@ export function ScheduleCard({
             <Skeleton className="h-5 w-2/3" />
           </div>
         ) : status.isError ? (
-          <Alert variant="destructive">
-            <AlertTitle>{t("config.loadError")}</AlertTitle>
-            <AlertDescription>
-              <p>{errorMessage(status.error)}</p>
-              <Button variant="outline" size="sm" className="mt-2" onClick={() => void status.refetch()}>
-                <RefreshCwIcon aria-hidden="true" />
-                {t("actions.retry")}
-              </Button>
-            </AlertDescription>
-          </Alert>
+          <QueryErrorAlert
+            title={t("config.loadError")}
+            error={status.error}
+            onRetry={() => void status.refetch()}
+          />
         ) : (
           // A new key when the stored schedule changes resets the form to what is now saved.
           <ScheduleForm

@@ -4,51 +4,9 @@
  * our own words plus Graph's error code and (sanitised) message.
  */
 
-export type GraphErrorCode =
-  // Identity platform (token)
-  | "graph_auth_invalid_secret"
-  | "graph_auth_expired_secret"
-  | "graph_auth_unknown_client"
-  | "graph_auth_unknown_tenant"
-  | "graph_auth_common_tenant"
-  | "graph_auth_invalid_scope"
-  | "graph_auth_failed"
-  | "graph_admin_consent_missing"
-  | "graph_token_unreachable"
-  // Graph in general
-  | "graph_forbidden"
-  | "graph_throttled"
-  | "graph_unavailable"
-  | "graph_unreachable"
-  | "graph_request_failed"
-  | "graph_request_cancelled"
-  | "graph_quota_exceeded"
-  | "graph_redirect_refused"
-  // Destination
-  | "onedrive_destination_missing"
-  | "onedrive_link_invalid"
-  | "onedrive_link_personal"
-  | "onedrive_link_not_found"
-  | "onedrive_link_expired"
-  | "onedrive_link_is_file"
-  | "onedrive_folder_not_found"
-  | "onedrive_not_a_folder"
-  | "onedrive_access_denied"
-  // Upload
-  | "upload_name_invalid"
-  | "upload_name_conflict"
-  | "upload_path_too_long"
-  | "upload_hash_mismatch"
-  | "upload_size_mismatch"
-  | "upload_source_changed"
-  | "upload_session_lost"
-  | "upload_cancelled"
-  | "upload_failed"
-  | "upload_url_refused"
-  // Mail
-  | "mail_send_denied"
-  | "mail_sender_not_found"
-  | "mail_invalid_recipient";
+// The codes are part of the function's HTTP contract, declared there once.
+import type { GraphErrorCode } from "../backup/http/contract.ts";
+export type { GraphErrorCode };
 
 export class GraphError extends Error {
   override readonly name = "GraphError";

@@ -1,16 +1,8 @@
 /** The reader's one error type: a code for programs, a message saying what is wrong for people. */
+// The codes are part of the function's HTTP contract, declared there once.
+import type { BackupFileErrorCode } from "../http/contract.ts";
 
-export type BackupFileErrorCode =
-  | "not_json"
-  | "wrong_format"
-  | "unsupported_version"
-  | "truncated"
-  | "incomplete"
-  | "count_mismatch"
-  | "invalid_table"
-  | "corrupt_gzip"
-  | "too_large"
-  | "hash_mismatch";
+export type { BackupFileErrorCode };
 
 export class BackupFileError extends Error {
   constructor(readonly code: BackupFileErrorCode, message: string) {

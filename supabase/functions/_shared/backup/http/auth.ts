@@ -1,5 +1,5 @@
 /**
- * Who is calling (DESIGN section 4): a signed-in user for whom `public.can_manage_backups()` is true,
+ * Who is calling (docs/design.md §4): a signed-in user for whom `public.can_manage_backups()` is true,
  * or the scheduler presenting the shared secret in `x-backup-secret`. Nothing else.
  *
  * - A user's JWT is checked by Supabase Auth itself (`GET /auth/v1/user`), which works with both the

@@ -4,6 +4,7 @@
  * standard Retry-After header.
  */
 import { MIN_RUN_INTERVAL_SECONDS } from "../run/runs.ts";
+import type { ErrorResponse } from "./contract.ts";
 
 export interface RateLimited {
   lastActivityAt: Date;
@@ -17,7 +18,7 @@ export function rateLimitedMessage(limit: RateLimited): string {
 
 export function rateLimitedResponse(limit: RateLimited): {
   status: 429;
-  body: { error: string; error_code: "rate_limited"; retry_after_seconds: number };
+  body: ErrorResponse & { error_code: "rate_limited"; retry_after_seconds: number };
   headers: Record<string, string>;
 } {
   return {

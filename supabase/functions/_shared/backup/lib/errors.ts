@@ -1,9 +1,11 @@
 /**
  * Errors the pipeline records on a run: a message an admin can act on (sentence case, the action, a
- * colon, the detail) and a stable machine-readable code for the run's `error_code`.
+ * colon, the detail) and a stable machine-readable code for the run's `error_code`, one of the contract's.
  */
+import type { BackupErrorCode } from "../http/contract.ts";
+
 export class BackupError extends Error {
-  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
+  constructor(readonly code: BackupErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "BackupError";
   }

@@ -23,6 +23,7 @@
  * A burst of runs falls in one day, one week and one month, so it takes at most one slot of each tier
  * and can never push older restore points out.
  */
+import type { RetentionStatus } from "../http/contract.ts";
 
 export type CopyState = "good" | "leftover";
 
@@ -121,14 +122,7 @@ export function planRetention(copies: RecordedCopy[], policy: RetentionPolicy, n
 }
 
 /** The policy as the `status` action answers it. */
-export function retentionStatus(policy: RetentionPolicy): {
-  keep_all: boolean;
-  keep_last: number;
-  daily: number;
-  weekly: number;
-  monthly: number;
-  min_age_days: number;
-} {
+export function retentionStatus(policy: RetentionPolicy): RetentionStatus {
   return {
     keep_all: policy.keepAll,
     keep_last: policy.keepLast,

@@ -4,7 +4,8 @@
  * problem of the function (SUPABASE_URL); `scheduler_unavailable` means pg_cron, pg_net or Vault is missing
  * from the database, which the project owner fixes by enabling the extension.
  */
-export type ScheduleErrorCode = "invalid_schedule" | "invalid_project_url" | "scheduler_unavailable";
+import type { ScheduleErrorCode } from "../http/contract.ts";
+export type { ScheduleErrorCode };
 
 export class ScheduleError extends Error {
   readonly code: ScheduleErrorCode;
