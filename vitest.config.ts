@@ -15,6 +15,9 @@ export default defineConfig({
           environment: "jsdom",
           include: ["src/**/*.test.{ts,tsx}"],
           setupFiles: ["src/test/setup.ts"],
+          // user-event types and clicks through React and the real supabase-js: a few seconds on a busy
+          // 2-core machine, so Vitest's 5 s default cut a passing test short there once.
+          testTimeout: 20_000,
           // The real supabase-js client runs in the tests against a fake backend (src/test/fake-backend.ts).
           env: {
             VITE_SUPABASE_URL: "http://supabase.test",
