@@ -15,11 +15,11 @@
  * With --sha256 / --quick-xor-hash (the run's hashes, shown in the Settings page's run details), a file
  * whose bytes differ is refused before anything is written.
  */
-import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { openBackupFile } from "../supabase/functions/_shared/backup/format/backup-reader.ts";
 import { createRedactor } from "../supabase/functions/_shared/backup/lib/redact.ts";
 import { installDriverCrashGuard } from "../supabase/functions/_shared/backup/lib/driver-guard.ts";
+import { parseFileCommandArgs } from "./lib/file-command-args.ts";
 import { loadCliEnvironment } from "./lib/env-files.ts";
 import { basename } from "node:path";
 import {
@@ -46,36 +46,22 @@ async function confirm(question: string): Promise<boolean> {
 
 async function main(): Promise<number> {
   installDriverCrashGuard((m) => console.error(m));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      allowPositionals: true,
-      options: {
-        "into-schema": { type: "string" },
-        replace: { type: "boolean" },
-        "dry-run": { type: "boolean" },
-        yes: { type: "boolean" },
-        sha256: { type: "string" },
-        "quick-xor-hash": { type: "string" },
-        schemas: { type: "string" },
-        "allow-dangling": { type: "boolean" },
-        help: { type: "boolean" },
-      },
-    });
-  } catch (error) {
-    console.error(`Cannot restore: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseFileCommandArgs(Deno.args, {
+    verb: "restore",
+    usage: USAGE,
+    options: {
+      "into-schema": { type: "string" },
+      replace: { type: "boolean" },
+      "dry-run": { type: "boolean" },
+      yes: { type: "boolean" },
+      sha256: { type: "string" },
+      "quick-xor-hash": { type: "string" },
+      schemas: { type: "string" },
+      "allow-dangling": { type: "boolean" },
+    },
+  });
+  if ("exitCode" in parsed) return parsed.exitCode;
   const v = parsed.values;
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (parsed.positionals.length !== 1) {
-    console.error(`Cannot restore: give exactly one backup file\n${USAGE}`);
-    return 2;
-  }
   if (v.replace && v["into-schema"] !== undefined) {
     console.error(`Cannot restore: choose either --into-schema or --replace, not both\n${USAGE}`);
     return 2;
@@ -93,7 +79,7 @@ async function main(): Promise<number> {
     console.error(`Cannot restore: ${scope.error}\n${USAGE}`);
     return 2;
   }
-  const path = parsed.positionals[0];
+  const path = parsed.path;
   try {
     await Deno.stat(path);
   } catch (error) {

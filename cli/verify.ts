@@ -5,37 +5,23 @@
  * prints its SHA-256 and QuickXorHash (compared with the given values when passed). Exit code 0 when
  * the file is sound, 1 when it is not, 2 on a usage error.
  */
-import { parseArgs } from "node:util";
+import { parseFileCommandArgs } from "./lib/file-command-args.ts";
 import { verifyBackup } from "./lib/verify-file.ts";
 import { formatBytes, formatCount } from "./lib/text.ts";
 
 const USAGE = "Usage: npm run verify -- <file> [--sha256 HEX] [--quick-xor-hash BASE64]";
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      allowPositionals: true,
-      options: {
-        "sha256": { type: "string" },
-        "quick-xor-hash": { type: "string" },
-        help: { type: "boolean" },
-      },
-    });
-  } catch (error) {
-    console.error(`Cannot verify: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (parsed.positionals.length !== 1) {
-    console.error(`Cannot verify: give exactly one backup file\n${USAGE}`);
-    return 2;
-  }
-  const path = parsed.positionals[0];
+  const parsed = parseFileCommandArgs(Deno.args, {
+    verb: "verify",
+    usage: USAGE,
+    options: {
+      "sha256": { type: "string" },
+      "quick-xor-hash": { type: "string" },
+    },
+  });
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const path = parsed.path;
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });

@@ -15,7 +15,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useBackupStatusQuery } from "@/data/backups/backup-status-query";
 import { useBackupTestMutation } from "@/data/backups/backup-test-mutation";
 import type { BackupCheck, StatusResponse } from "@contract";
-import { QueryErrorAlert } from "@/components/query-error-alert";
+import { StatusLoadError } from "./status-load-error";
 import { formatScheduleDateTime } from "@/lib/format";
 import type { TranslationKey } from "@/lib/i18n/fr";
 import { useI18n } from "@/lib/i18n/i18n-context";
@@ -87,11 +87,7 @@ export function ConfigurationCard({ className }: { className?: string }) {
               ))}
             </div>
           ) : status.isError ? (
-            <QueryErrorAlert
-              title={t("config.loadError")}
-              error={status.error}
-              onRetry={() => void status.refetch()}
-            />
+            <StatusLoadError status={status} />
           ) : (
             <ConfigurationList status={status.data} />
           )}

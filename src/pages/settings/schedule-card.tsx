@@ -9,7 +9,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useBackupScheduleMutation } from "@/data/backups/backup-schedule-mutation";
 import { useBackupStatusQuery } from "@/data/backups/backup-status-query";
 import type { BackupSchedule } from "@contract";
-import { QueryErrorAlert } from "@/components/query-error-alert";
+import { StatusLoadError } from "./status-load-error";
 import { formatScheduleDateTime, formatTimeOfDay } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/i18n-context";
 import { withElements } from "@/lib/i18n/with-elements";
@@ -86,11 +86,7 @@ export function ScheduleCard({
             <Skeleton className="h-5 w-2/3" />
           </div>
         ) : status.isError ? (
-          <QueryErrorAlert
-            title={t("config.loadError")}
-            error={status.error}
-            onRetry={() => void status.refetch()}
-          />
+          <StatusLoadError status={status} />
         ) : (
           // A new key when the stored schedule changes resets the form to what is now saved.
           <ScheduleForm

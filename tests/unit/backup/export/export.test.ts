@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { exportBackup } from "../../../../supabase/functions/_shared/backup/export/export.ts";
+import {
+  exportBackup,
+  type ExportOptions,
+} from "../../../../supabase/functions/_shared/backup/export/export.ts";
 import { orderTables } from "../../../../supabase/functions/_shared/backup/export/catalog.ts";
-import { createScratchDatabase } from "../../../support/scratch-database.ts";
+import { createScratchDatabase, type ScratchDatabase } from "../../../support/scratch-database.ts";
 import {
   AWKWARD_TABLE_NAME,
   AWKWARD_TABLE_ROWS,
@@ -19,6 +22,16 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
 
 // deno-lint-ignore no-explicit-any
 type Doc = any;
+
+/** An export of the `public` schema, nothing excluded. */
+function exportPublic(dbUrl: string, options: Partial<ExportOptions> = {}) {
+  return exportBackup({ dbUrl, schemas: ["public"], exclude: [], ...options });
+}
+
+/** A second connection to the scratch database, to change or lock it while an export runs. */
+function sideConnection(db: ScratchDatabase) {
+  return postgres(db.url, { max: 1, onnotice: () => {} });
+}
 
 Deno.test("orderTables puts referenced tables first and tolerates cycles", () => {
   const t = (name: string, refs: string[] = []) => ({
@@ -143,19 +156,14 @@ Deno.test("export writes every table of the schemas as Postgres' own JSON, in on
 
 Deno.test("export reads one snapshot: rows committed while it runs are not in the file", async () => {
   const db = await createScratchDatabase();
-  const other = postgres(db.url, { max: 1, onnotice: () => {} });
+  const other = sideConnection(db);
   try {
     await db.sql.unsafe(`
       create table public.a_first (id int primary key, pad text);
       insert into public.a_first select g, repeat('x', 200) from generate_series(1, 5000) g;
       create table public.z_last (id int primary key);
       insert into public.z_last select generate_series(1, 10);`);
-    const handle = exportBackup({
-      dbUrl: db.url,
-      schemas: ["public"],
-      exclude: [],
-      chunkSize: 1024,
-    });
+    const handle = exportPublic(db.url, { chunkSize: 1024 });
     const reader = handle.stream.getReader();
     const decoder = new TextDecoder();
     let text = "";
@@ -184,11 +192,7 @@ Deno.test("export reads one snapshot: rows committed while it runs are not in th
 Deno.test("export of an empty schema is a valid, complete document", async () => {
   const db = await createScratchDatabase();
   try {
-    const handle = exportBackup({
-      dbUrl: db.url,
-      schemas: ["public"],
-      exclude: [],
-    });
+    const handle = exportPublic(db.url);
     const doc: Doc = JSON.parse(await readAll(handle.stream));
     assert.deepEqual(doc.tables, []);
     assert.equal(doc.complete, true);
@@ -200,16 +204,11 @@ Deno.test("export of an empty schema is a valid, complete document", async () =>
 
 Deno.test("export fails loudly when the connection dies mid-export, and never completes the document", async () => {
   const db = await createScratchDatabase();
-  const killer = postgres(db.url, { max: 1, onnotice: () => {} });
+  const killer = sideConnection(db);
   try {
     await db.sql.unsafe(`create table public.t (id int primary key, pad text);
       insert into public.t select g, repeat('y', 500) from generate_series(1, 20000) g;`);
-    const handle = exportBackup({
-      dbUrl: db.url,
-      schemas: ["public"],
-      exclude: [],
-      chunkSize: 1024,
-    });
+    const handle = exportPublic(db.url, { chunkSize: 1024 });
     const reader = handle.stream.getReader();
     let text = "";
     const decoder = new TextDecoder();
@@ -234,7 +233,7 @@ Deno.test("export fails loudly when the connection dies mid-export, and never co
 
 Deno.test("export outlasts the session's statement_timeout, but not a lock held past lockTimeoutMs", async () => {
   const db = await createScratchDatabase();
-  const holder = postgres(db.url, { max: 1, onnotice: () => {} });
+  const holder = sideConnection(db);
   const releases: Promise<void>[] = [];
   /** Locks the table, then releases it after `ms`; resolves once the lock is held. */
   const hold = async (ms: number) => {
@@ -255,7 +254,7 @@ Deno.test("export outlasts the session's statement_timeout, but not a lock held 
     // The role's (or the server's) statement_timeout, as the session starts with it.
     const url = new URL(db.url);
     url.searchParams.set("statement_timeout", "200");
-    const handle = exportBackup({ dbUrl: url.toString(), schemas: ["public"], exclude: [], lockTimeoutMs });
+    const handle = exportPublic(url.toString(), { lockTimeoutMs });
     return { text: readAll(handle.stream).catch(() => ""), summary: handle.summary };
   };
   try {

@@ -119,6 +119,33 @@ async function insertRun(
   return row.id;
 }
 
+/** What a refused download leaves: no URL signed, no download recorded. */
+async function assertNoDownload(s: Setup, why: string): Promise<void> {
+  assert.deepEqual(s.storage.signed, [], "nothing was signed");
+  const [{ n }] = await s.db.sql<
+    Array<{ n: number }>
+  >`select count(*)::int as n from public.backup_downloads`;
+  assert.equal(n, 0, why);
+}
+
+/** One backup run of the real pipeline into the in-memory Storage, without OneDrive, as the CLI starts it. */
+function runOnce(s: Setup) {
+  return runBackup(
+    {
+      config: s.config,
+      sql: s.db.sql,
+      storage: s.storage,
+      onedrive: null,
+      fetch,
+      sleep: () => Promise.resolve(),
+      now: () => new Date(),
+      redact: createRedactor(secretValues(s.config)),
+      log: () => {},
+    },
+    { trigger: "cli", requestedBy: null },
+  );
+}
+
 Deno.test("download: an admin gets a 300 s URL for a run's verified Storage copy, and it is recorded", async () => {
   const s = await setup();
   try {
@@ -209,11 +236,7 @@ Deno.test("download: members, anon and the scheduler are refused; bad, unknown a
       assert.equal(answer.status, 409, path(planted));
       assert.match(answer.error, /not where this tool writes the run's backup file/);
     }
-    assert.deepEqual(s.storage.signed, [], "nothing was signed");
-    const [{ n }] = await s.db.sql<
-      Array<{ n: number }>
-    >`select count(*)::int as n from public.backup_downloads`;
-    assert.equal(n, 0, "refusals leave no download record");
+    await assertNoDownload(s, "refusals leave no download record");
   } finally {
     await s.db.drop();
   }
@@ -234,11 +257,7 @@ Deno.test("download: a run whose Storage copy retention deleted is refused with 
       (await response.json()).error,
       `Cannot download run ${pruned}: its Storage copy "${name}" was deleted by retention on 2026-11-09 03:00 UTC; download a newer backup, or this file from the OneDrive folder if it is still kept there`,
     );
-    assert.deepEqual(s.storage.signed, [], "nothing was signed");
-    const [{ n }] = await s.db.sql<
-      Array<{ n: number }>
-    >`select count(*)::int as n from public.backup_downloads`;
-    assert.equal(n, 0, "no download record");
+    await assertNoDownload(s, "no download record");
   } finally {
     await s.db.drop();
   }
@@ -261,20 +280,7 @@ Deno.test("download: a row recorded before runs had their own folder (bare file 
 Deno.test("a run's copy goes to its own folder in the bucket", async () => {
   const s = await setup();
   try {
-    const outcome = await runBackup(
-      {
-        config: s.config,
-        sql: s.db.sql,
-        storage: s.storage,
-        onedrive: null,
-        fetch,
-        sleep: () => Promise.resolve(),
-        now: () => new Date(),
-        redact: createRedactor(secretValues(s.config)),
-        log: () => {},
-      },
-      { trigger: "cli", requestedBy: null },
-    );
+    const outcome = await runOnce(s);
     assert.ok(!("busy" in outcome));
     assert.equal(outcome.status, "success", outcome.error ?? "");
     const [row] = await s.db.sql<Array<{ storage_path: string }>>`
@@ -318,17 +324,7 @@ Deno.test("a public backups bucket: test reports it, a run refuses to store ther
       /^Cannot use Storage: the Storage bucket "backups" is public, so anyone could download every backup; make it private/,
     );
 
-    const result = await runBackup({
-      config: s.config,
-      sql: s.db.sql,
-      storage: s.storage,
-      onedrive: null,
-      fetch,
-      sleep: () => Promise.resolve(),
-      now: () => new Date(),
-      redact: createRedactor(secretValues(s.config)),
-      log: () => {},
-    }, { trigger: "cli", requestedBy: null });
+    const result = await runOnce(s);
     assert.ok(!("busy" in result));
     assert.equal(s.storage.objects.size, 0, "nothing stored in the public bucket");
     assert.equal(result.storageStatus, "failed");
