@@ -64,7 +64,7 @@ Deno.test("a table added after the schedule was saved is in the next scheduled b
     });
     assert.equal(second.tables!.length, first.tables!.length + 1);
     const bytes = await downloadFromStorage(stack, second.storage_path!);
-    const report = await verifyBackup(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream());
+    const report = await verifyBackup(new Blob([bytes as BlobPart]).stream());
     assert.equal(report.tables.find((t) => t.name === table)?.rows, 321, "the stored file holds it");
 
     const settingsAfter = await callFunction(stack, { body: { action: "status" }, headers: asAdmin });

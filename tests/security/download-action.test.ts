@@ -23,7 +23,7 @@ import { claimsOf, signHs256 } from "./support/forged-tokens.ts";
 const CRON_SECRET_NAME = "auto_backup_cron_secret";
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 

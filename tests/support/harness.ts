@@ -177,7 +177,7 @@ export async function uploadToStorage(stack: Stack, name: string, bytes: Uint8Ar
     {
       method: "POST",
       headers: { ...serviceHeaders(stack), "content-type": "application/octet-stream" },
-      body: bytes as Uint8Array<ArrayBuffer>,
+      body: bytes as BodyInit,
     },
   );
   await response.body?.cancel();

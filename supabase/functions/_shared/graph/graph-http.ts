@@ -117,7 +117,7 @@ export class GraphHttp {
       body = JSON.stringify(request.json);
     } else if (request.body !== undefined) {
       headers["content-type"] = request.contentType ?? "application/octet-stream";
-      body = request.body as Uint8Array<ArrayBuffer>;
+      body = request.body as BodyInit;
     }
     return await fetchWithTimeout(
       o.fetch,

@@ -45,7 +45,7 @@ export async function putFragment(
       o.putFragment ? o.putFragment(uploadUrl, headers, bytes, o.retry.timeoutMs, signal) : fetchWithTimeout(
         o.fetch,
         uploadUrl,
-        { method: "PUT", headers, body: bytes as Uint8Array<ArrayBuffer> },
+        { method: "PUT", headers, body: bytes as BodyInit },
         o.retry.timeoutMs,
         signal,
       ),

@@ -23,7 +23,7 @@ function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(
     await new Response(
-      new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip")),
+      new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip")),
     ).arrayBuffer(),
   );
 }

@@ -10,6 +10,7 @@
  *   BACKUP_CRON_SECRET.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { Buffer } from "node:buffer";
 import type { Sql } from "../lib/db.ts";
 
 export type Caller =
