@@ -31,6 +31,20 @@ const ACTIONS: Record<BackupAction, ActionHandler> = {
 const isAction = (action: unknown): action is BackupAction =>
   typeof action === "string" && Object.hasOwn(ACTIONS, action);
 
+/**
+ * A caller's value quoted in an error, at most 60 characters. Never throws: 16 KiB of nested arrays
+ * overflows JSON.stringify's stack on the hosted runtime's V8 (Deno 2.1), which must not turn a bad
+ * request into a 500.
+ */
+function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? "[…]" : "{…}";
+  }
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
 /** Who may call, with what body, for which action: the answer refusing the request, or what to run. */
 async function admit(
   ctx: ActionContext,
@@ -52,7 +66,7 @@ async function admit(
     return {
       response: fail(
         400,
-        `Invalid action ${JSON.stringify(action)}: use "run", "test", "status", "schedule" or "download"`,
+        `Invalid action ${preview(action)}: use "run", "test", "status", "schedule" or "download"`,
       ),
     };
   }

@@ -34,16 +34,20 @@ function cachedFolderName(deps: HandlerDeps, now: () => Date): () => Promise<str
     if (!deps.onedrive || !dest) return null;
     const t = now().getTime();
     if (cache && cache.expires > t) return cache.name;
+    // The timer is cleared once the race is over, so a quick answer leaves nothing running behind it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const folder = await Promise.race([
         deps.onedrive.resolveFolder(dest),
-        new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error("timed out")), FOLDER_NAME_TIMEOUT_MS)
-        ),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("timed out")), FOLDER_NAME_TIMEOUT_MS);
+        }),
       ]);
       cache = { name: folder.name, expires: t + FOLDER_NAME_TTL_MS };
     } catch {
       cache = { name: null, expires: t + FOLDER_NAME_FAILURE_TTL_MS };
+    } finally {
+      clearTimeout(timer);
     }
     return cache.name;
   };
