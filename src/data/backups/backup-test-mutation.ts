@@ -1,12 +1,18 @@
 import { useMutation } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { useI18n } from "@/lib/i18n/i18n-context";
-import { invokeAutoBackup, type BackupFunctionError } from "./auto-backup-function";
+import { invokeAutoBackup, BackupFunctionError } from "./auto-backup-function";
 import type { TestResponse } from "@contract";
 
 export async function testBackupConnection(): Promise<TestResponse> {
   const result = await invokeAutoBackup({ action: "test" });
-  return { checks: Array.isArray(result.checks) ? result.checks : [] };
+  // A malformed answer is an error, never "no checks, all fine".
+  if (!Array.isArray(result.checks)) {
+    throw new BackupFunctionError(
+      `Cannot read the connection test: the function's answer has no "checks" list`,
+    );
+  }
+  return result;
 }
 
 /** "Test connection": runs the function's checks; the caller lists them from `data`. */
