@@ -13,12 +13,12 @@
 import type { Sql } from "../lib/db.ts";
 import type { StorageClient } from "../destinations/storage.ts";
 import { isRunStoragePath } from "../destinations/storage-path.ts";
+import { BACKUP_NAME_PATTERN } from "../format/file-format.ts";
 
 export const DOWNLOAD_URL_SECONDS = 300;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** `backup-YYYY-MM-DDTHH-MM-SSZ.json`, optionally `.gz`, optionally encrypted (`.age`). */
-const BACKUP_PATH = /^backup-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z\.json(\.gz)?(\.age)?$/;
 
 export type DownloadOutcome =
   | { ok: true; url: string; file_name: string; expires_at: string; expires_in: number }
@@ -28,10 +28,6 @@ export interface DownloadDeps {
   sql: Sql;
   storage: Pick<StorageClient, "signDownload">;
   now: () => Date;
-}
-
-export function isBackupPath(path: string): boolean {
-  return BACKUP_PATH.test(path);
 }
 
 /** "2026-11-29 10:15 UTC" */
@@ -82,7 +78,7 @@ export async function createDownload(
     };
   }
   if (
-    !run.file_name || !isBackupPath(run.file_name) ||
+    !run.file_name || !BACKUP_NAME_PATTERN.test(run.file_name) ||
     !isRunStoragePath(run.storage_path, run.id, run.file_name)
   ) {
     return {
