@@ -34,7 +34,8 @@ export class SourceReader {
       if (read === 0) break;
       filled += read;
     }
-    filled = await this.#fromStream(buffer, filled, length);
+    // A random-access source has no stream: a short read there means the file ended early.
+    if (!readAt) filled = await this.#fromStream(buffer, filled, length);
     this.#position += filled;
     if (filled < length) {
       throw new GraphError(
