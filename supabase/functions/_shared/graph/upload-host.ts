@@ -3,8 +3,8 @@
  * delete the session. They carry no Authorization header (the upload URL carries its own credential and the
  * host refuses tokens) and go through the same retry pacer as every Graph request.
  */
-import { parseServiceError, sanitise, type ServiceErrorDetail } from "./errors.ts";
-import { fetchWithTimeout, parseJsonBody, readAnswer, type RedirectRefused } from "./exchange.ts";
+import { sanitise, type ServiceErrorDetail } from "./errors.ts";
+import { fetchWithTimeout, readAnswer, type RedirectRefused } from "./exchange.ts";
 import { graphFailure, throttledTooLong } from "./graph-http.ts";
 import { retryRequest } from "./retry.ts";
 import type { UploadSessionJson } from "./types.ts";
@@ -83,8 +83,8 @@ export async function sessionStatus(job: UploadJob, uploadUrl: string): Promise<
     redirected: redirected(job),
   });
   if (response.status === 404) return undefined;
-  const body = parseJsonBody(response.text);
-  if (response.status !== 200) throw graphFailure(job.operation, response.status, parseServiceError(body));
+  const { body, detail } = readAnswer(response);
+  if (response.status !== 200) throw graphFailure(job.operation, response.status, detail);
   const next = nextExpectedStart(body);
   if (next === undefined) {
     throw uploadFailure(job, "upload_failed", "the upload session did not say which bytes it expects");

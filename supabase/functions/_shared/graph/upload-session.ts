@@ -109,8 +109,9 @@ class FragmentSender {
         const position = this.#position;
         const length = Math.min(this.#fragments.fragmentSize, size - position);
         const bytes = await this.#fragments.read(position, length);
-        this.#job.hash.add(bytes, position);
+        // The next fragment's read starts first, so the disk works while this one is hashed.
         this.#fragments.readAhead(position, length, bytes);
+        this.#job.hash.add(bytes, position);
         const answer = await putFragment(this.#job, this.#uploadUrl, position, bytes);
         const item = await this.#follow(answer, position + length);
         if (item) return item;
