@@ -752,7 +752,10 @@ async function signedClaims(
     }
     throw error;
   }
-  if (claims.scope !== scope) {
+  // storage-api (isDownloadScopedToken / isUploadScopedToken) still honours tokens signed before scopes
+  // existed: without `scope`, one carrying an `upsert` claim is an upload token, any other a download one.
+  const legacyScope = "upsert" in claims ? "upload" : "download";
+  if ((claims.scope ?? legacyScope) !== scope) {
     throw new StorageError(400, "InvalidSignature", "InvalidSignature", `Token is not scoped for ${scope}`);
   }
   if (claims.url !== url) {

@@ -150,11 +150,29 @@ Deno.test("signed URLs: for their object only, download-scoped, refused once exp
     const elsewhere = await fetch(`${base}/${other}?token=${valid}`);
     assert.equal(elsewhere.status, 400, "the token opens its own object only");
     await elsewhere.body?.cancel();
-    const unscoped = await fetch(
+    // As storage-api: a token from before scopes existed opens its object unless it is upload-shaped
+    // (it carries `upsert`); an upload token never reads.
+    const legacy = await fetch(
       `${base}/${name}?token=${await token({ url: `backups/${name}`, iat: now, exp: now + 60 })}`,
     );
-    assert.equal(unscoped.status, 400, "a token without the download scope is refused");
-    assert.match(await unscoped.text(), /Token is not scoped for download/);
+    assert.equal(legacy.status, 200, "an unscoped download-shaped token is a download token");
+    await legacy.body?.cancel();
+    for (const claims of [{ upsert: false }, { scope: "upload" }]) {
+      const upload = await fetch(
+        `${base}/${name}?token=${await token({
+          url: `backups/${name}`,
+          iat: now,
+          exp: now + 60,
+          ...claims,
+        })}`,
+      );
+      assert.equal(
+        upload.status,
+        400,
+        `an upload token is refused for a download: ${JSON.stringify(claims)}`,
+      );
+      assert.match(await upload.text(), /Token is not scoped for download/);
+    }
     const expired = await fetch(
       `${base}/${name}?token=${await token({
         url: `backups/${name}`,
