@@ -183,11 +183,14 @@ Deno.test("download: a demoted admin and a signed-out session are refused at onc
   const admin = stack.info.users.find((u) => u.admin)!;
   const [{ id: adminId }] = await stack.sql<Array<{ id: string }>>`
     select id::text from auth.users where email = ${admin.email}`;
-  const [run] = await stack.sql<Array<{ id: string }>>`
-    insert into public.backup_runs (trigger, status, finished_at, file_name, storage_path, storage_status, onedrive_status)
-    values ('cli', 'success', now(), ${name}, ${name}, 'success', 'skipped') returning id::text`;
+  const run = { id: crypto.randomUUID() };
+  // Where runs keep their copy: the run's own folder.
+  const path = `${run.id}/${name}`;
+  await stack.sql`
+    insert into public.backup_runs (id, trigger, status, finished_at, file_name, storage_path, storage_status, onedrive_status)
+    values (${run.id}, 'cli', 'success', now(), ${name}, ${path}, 'success', 'skipped')`;
   try {
-    await uploadToStorage(stack, name, new TextEncoder().encode("recorded"));
+    await uploadToStorage(stack, path, new TextEncoder().encode("recorded"));
     const ask = (token: string) =>
       callFunction(stack, {
         body: { action: "download", run_id: run.id },
@@ -221,14 +224,14 @@ Deno.test("download: a demoted admin and a signed-out session are refused at onc
     assert.ok(!JSON.stringify(stolen.body).includes("token="));
 
     // A URL handed out earlier, once the file is gone (retention): nothing, even within its 300 s.
-    await removeFromStorage(stack, [name]);
+    await removeFromStorage(stack, [path]);
     const gone = await fetch(url);
     assert.equal(gone.status, 400);
     assert.match(await gone.text(), /Object not found/);
   } finally {
     await stack.sql`delete from public.backup_downloads where run_id = ${run.id}`;
     await stack.sql`delete from public.backup_runs where id = ${run.id}`;
-    await removeFromStorage(stack, [name]);
+    await removeFromStorage(stack, [path]);
     await stack.close();
   }
 });

