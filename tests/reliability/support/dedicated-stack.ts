@@ -49,6 +49,8 @@ async function pgCtl(dataDir: string, args: string[]): Promise<void> {
   const runAs = await postgresUser();
   const out = await new Deno.Command(await pgCtlPath(), {
     args: ["-D", dataDir, ...args],
+    // The postgres user may not enter the clone (a root-only folder): start it somewhere it can.
+    cwd: "/",
     ...(runAs ?? {}),
     env: { LC_ALL: "C" },
     stdin: "null",
